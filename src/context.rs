@@ -1,0 +1,134 @@
+//! The only reader of the process environment: paths, platform, PATH entries and terminal
+//! state are read once at start-up and passed down as plain data.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::Cli;
+use crate::probe::{ProbeOptions, SearchSpace};
+use crate::tool::{Os, Platform};
+
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub platform: Platform,
+    pub path_entries: Vec<PathBuf>,
+    pub bin_dir: PathBuf,
+    pub config_dir: PathBuf,
+    pub cache_dir: PathBuf,
+    pub manifest_path: Option<PathBuf>,
+    pub mirror: Option<String>,
+    pub stdin_tty: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+    /// Colour is allowed at all (NO_COLOR unset, TERM not dumb).
+    pub colour_allowed: bool,
+    pub shell: Option<String>,
+    pub virtualbox_dirs: Vec<PathBuf>,
+    pub transfer_timeout: Duration,
+    pub probe: ProbeOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(
+        "this platform ({0}-{1}) is not supported: aladdin-doctor knows linux, macOS and windows on amd64 and arm64"
+    )]
+    Platform(&'static str, &'static str),
+    #[error(
+        "cannot find your home directory (HOME is unset): set HOME, or pass --bin-dir and set ALADDIN_DOCTOR_CONFIG_DIR and ALADDIN_DOCTOR_CACHE_DIR"
+    )]
+    NoHome,
+}
+
+impl Context {
+    pub fn from_env(cli: &Cli) -> Result<Context, ContextError> {
+        let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
+        let platform = Platform::from_rust(os, arch).ok_or(ContextError::Platform(os, arch))?;
+        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let absolute = |p: PathBuf| if p.is_absolute() { p } else { cwd.join(p) };
+
+        let path_entries: Vec<PathBuf> = var("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+
+        let base = directories::BaseDirs::new();
+        let home = base.as_ref().map(|b| b.home_dir().to_path_buf());
+        let project = directories::ProjectDirs::from("dev", "aladdin", "aladdin-doctor");
+
+        let bin_dir = match &cli.common.bin_dir {
+            Some(d) => absolute(d.clone()),
+            None => home
+                .as_ref()
+                .ok_or(ContextError::NoHome)?
+                .join(".aladdin")
+                .join("bin"),
+        };
+        let config_dir = match var("ALADDIN_DOCTOR_CONFIG_DIR") {
+            Some(d) => absolute(d.into()),
+            None => project
+                .as_ref()
+                .ok_or(ContextError::NoHome)?
+                .config_dir()
+                .to_path_buf(),
+        };
+        let cache_dir = match var("ALADDIN_DOCTOR_CACHE_DIR") {
+            Some(d) => absolute(d.into()),
+            None => project
+                .as_ref()
+                .ok_or(ContextError::NoHome)?
+                .cache_dir()
+                .to_path_buf(),
+        };
+
+        let virtualbox_dirs = if platform.os == Os::Windows {
+            let mut dirs: Vec<PathBuf> = ["VBOX_INSTALL_PATH", "VBOX_MSI_INSTALL_PATH"]
+                .iter()
+                .filter_map(|k| var(k))
+                .flat_map(|v| std::env::split_paths(&v).collect::<Vec<_>>())
+                .collect();
+            let program_files: OsString =
+                var("ProgramFiles").unwrap_or_else(|| "C:\\Program Files".into());
+            dirs.push(Path::new(&program_files).join("Oracle").join("VirtualBox"));
+            dirs
+        } else {
+            Vec::new()
+        };
+
+        let term_dumb = var("TERM").is_some_and(|t| t == "dumb");
+        Ok(Context {
+            platform,
+            path_entries,
+            bin_dir,
+            config_dir,
+            cache_dir,
+            manifest_path: cli.common.manifest.clone().map(absolute),
+            mirror: cli.common.mirror.clone().filter(|m| !m.is_empty()),
+            stdin_tty: std::io::stdin().is_terminal(),
+            stdout_tty: std::io::stdout().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            colour_allowed: var("NO_COLOR").is_none() && !term_dumb,
+            shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
+            virtualbox_dirs,
+            transfer_timeout: Duration::from_secs(cli.common.timeout.max(1)),
+            probe: ProbeOptions {
+                timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
+            },
+        })
+    }
+
+    pub fn search_space(&self) -> SearchSpace {
+        SearchSpace {
+            path_entries: self.path_entries.clone(),
+            bin_dir: self.bin_dir.clone(),
+            virtualbox_dirs: self.virtualbox_dirs.clone(),
+            exe_suffix: self.platform.os.exe_suffix(),
+        }
+    }
+
+    pub fn overrides_path(&self) -> PathBuf {
+        self.config_dir.join(crate::overrides::FILE_NAME)
+    }
+}

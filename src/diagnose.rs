@@ -1,0 +1,376 @@
+//! PURE: (manifest, observations, overrides, layout) → one finding per pinned tool, each with a
+//! status, a fix and one hint. Every rendering (text, JSON, TUI, `--fix`) starts from these.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::manifest::{Manifest, Satisfaction, ToolSpec};
+use crate::overrides::{OverrideEntry, Overrides};
+use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
+use crate::tool::{Platform, Tool};
+use crate::vbox;
+
+/// Where things are, as far as the diagnosis needs to know.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub platform: Platform,
+    pub bin_dir: PathBuf,
+    /// Index of the bin dir among the PATH entries, if it is on PATH.
+    pub bin_dir_index: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Drift,
+    Missing,
+    Unknown,
+    Overridden,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Drift => "drift",
+            Status::Missing => "missing",
+            Status::Unknown => "unknown",
+            Status::Overridden => "overridden",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fix {
+    /// The doctor can install the pin into the bin dir.
+    Install,
+    /// Something only the user (or a system installer) can do; the hint has the steps.
+    Manual,
+}
+
+/// One copy of a tool, as reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub path: PathBuf,
+    pub version: Option<String>,
+    /// Why the version is unknown (timed out, not executable, unreadable output).
+    pub error: Option<String>,
+    pub in_bin_dir: bool,
+    /// Running the tool's name reaches this copy (it is on PATH, or the effective one).
+    pub reachable: bool,
+    pub satisfies: bool,
+    pub warnings: Vec<String>,
+    pub output: Option<RawOutput>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub tool: Tool,
+    /// The pin as shown (`7.2.10r174163` for VirtualBox).
+    pub pinned: String,
+    pub accept: Option<String>,
+    pub status: Status,
+    pub fix: Option<Fix>,
+    /// The copy the user's PATH runs.
+    pub found: Option<Seen>,
+    /// Every other copy (shadowed ones, the bin dir's when it is not first, non-executables).
+    pub others: Vec<Seen>,
+    pub hint: Option<String>,
+    /// Facts worth showing that need no action (accepted range, harmless warnings).
+    pub notes: Vec<String>,
+    /// The override that made this row `overridden`.
+    pub kept: Option<OverrideEntry>,
+}
+
+impl Finding {
+    /// Nothing remains to be done for this tool.
+    pub fn satisfied(&self) -> bool {
+        matches!(self.status, Status::Ok | Status::Overridden) && self.fix.is_none()
+    }
+}
+
+/// Exit code for a set of findings: 0 when every tool is satisfied, else 1.
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    if findings.iter().all(Finding::satisfied) {
+        0
+    } else {
+        1
+    }
+}
+
+pub fn diagnose(
+    manifest: &Manifest,
+    observations: &[Observation],
+    overrides: &Overrides,
+    layout: &Layout,
+) -> Vec<Finding> {
+    manifest
+        .tools
+        .iter()
+        .filter_map(|spec| {
+            let obs = observations.iter().find(|o| o.tool == spec.tool)?;
+            Some(diagnose_tool(spec, obs, overrides.get(spec.tool), layout))
+        })
+        .collect()
+}
+
+pub fn diagnose_tool(
+    spec: &ToolSpec,
+    obs: &Observation,
+    entry: Option<&OverrideEntry>,
+    layout: &Layout,
+) -> Finding {
+    let tool = spec.tool;
+    let pinned = spec.pin_display();
+    let effective = obs.effective();
+    let seen = |c: &Copy| to_seen(spec, c, effective.is_some_and(|e| e.path == c.path));
+    let found = effective.map(seen);
+    let others: Vec<Seen> = obs
+        .copies
+        .iter()
+        .filter(|c| effective.is_none_or(|e| e.path != c.path))
+        .map(seen)
+        .collect();
+
+    let mut notes = Vec::new();
+    let mut kept = None;
+    let status = match (effective, &found) {
+        (None, _) => Status::Missing,
+        (Some(_), Some(f)) if f.version.is_none() => Status::Unknown,
+        (Some(_), Some(f)) if f.satisfies => Status::Ok,
+        (Some(c), Some(f)) => {
+            let version = f.version.as_deref().unwrap_or_default();
+            match entry.filter(|e| e.applies(&pinned, &c.path, version)) {
+                Some(e) => {
+                    kept = Some(e.clone());
+                    Status::Overridden
+                }
+                None => Status::Drift,
+            }
+        }
+        (Some(_), None) => Status::Missing,
+    };
+
+    if let (Some(f), Some((range, _))) = (&found, &spec.accept)
+        && let Some(v) = &f.version
+        && v != &pinned
+        && status == Status::Ok
+    {
+        notes.push(format!("{v} is accepted by `{range}` (pin {pinned})"));
+    }
+    if let Some(e) = entry
+        && kept.is_none()
+    {
+        notes.push(format!(
+            "an override kept {} at {} for pin {}; it no longer applies because the {} changed",
+            e.version,
+            e.path.display(),
+            e.pin,
+            if e.pin != pinned {
+                "pin"
+            } else if found.as_ref().is_none_or(|f| f.path != e.path) {
+                "binary's path"
+            } else {
+                "binary's version"
+            }
+        ));
+    }
+
+    // A copy of the pin already sits in the bin dir but is not what PATH runs.
+    let parked = others
+        .iter()
+        .find(|s| s.in_bin_dir && s.satisfies)
+        .map(|s| s.path.clone());
+    let bin = layout.bin_dir.display();
+    let env_cmd = "eval \"$(aladdin-doctor env)\"";
+    let keep = |f: &Seen| {
+        format!(
+            "keep {} with `aladdin-doctor override {tool}`",
+            f.version.as_deref().unwrap_or("it")
+        )
+    };
+
+    // Blocking VirtualBox warnings: the version can be right and VMs still not start.
+    let blocking: Vec<&String> = found
+        .iter()
+        .flat_map(|f| f.warnings.iter())
+        .filter(|w| tool == Tool::Virtualbox && w.contains("vboxdrv"))
+        .collect();
+    for w in found.iter().flat_map(|f| f.warnings.iter()) {
+        if !blocking.contains(&w) {
+            notes.push(w.clone());
+        }
+    }
+
+    let (fix, hint) = match status {
+        Status::Ok if !blocking.is_empty() => (
+            Some(Fix::Manual),
+            Some(format!(
+                "VirtualBox is installed but cannot start VMs: {}",
+                blocking
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        ),
+        Status::Ok => (None, None),
+        Status::Overridden => (
+            None,
+            Some(format!(
+                "kept instead of {pinned}{}; undo with `aladdin-doctor override {tool} --clear`",
+                kept.as_ref()
+                    .and_then(|k| k.reason.as_ref())
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )),
+        ),
+        _ if tool == Tool::Virtualbox => (Some(Fix::Manual), Some(virtualbox_hint(spec, layout))),
+        _ if spec.artifact(layout.platform).is_none() => {
+            let mut h = format!(
+                "versions.toml has no {tool} release for {}: install {pinned} yourself, or ask the owners of versions.toml",
+                layout.platform
+            );
+            if status == Status::Drift
+                && let Some(f) = &found
+            {
+                h.push_str(&format!(", or {}", keep(f)));
+            }
+            (Some(Fix::Manual), Some(h))
+        }
+        _ if parked.is_some() => {
+            let parked = parked.expect("checked");
+            let h = match (&found, layout.bin_dir_index) {
+                (Some(f), Some(_)) => format!(
+                    "the pinned {pinned} at {} is shadowed by {}, which comes first on PATH: put {bin} first with `{env_cmd}`{}",
+                    parked.display(),
+                    f.path.display(),
+                    if status == Status::Drift {
+                        format!(", or {}", keep(f))
+                    } else {
+                        String::new()
+                    }
+                ),
+                (Some(f), None) => format!(
+                    "the pinned {pinned} is in {bin}, which is not on PATH, so {} runs: put {bin} first with `{env_cmd}`",
+                    f.path.display()
+                ),
+                (None, _) => format!(
+                    "the pinned {pinned} is in {bin}, which is not on PATH: put it there with `{env_cmd}`"
+                ),
+            };
+            (Some(Fix::Manual), Some(h))
+        }
+        _ => {
+            let then = path_advice(effective, layout)
+                .map(|p| format!(", then {p}"))
+                .unwrap_or_default();
+            let h = match (&found, status) {
+                (Some(f), Status::Drift) => format!(
+                    "run `aladdin-doctor --fix` to install {pinned}{then}; or {}",
+                    keep(f)
+                ),
+                (Some(f), Status::Unknown) => format!(
+                    "{}; run `aladdin-doctor --fix` to install the pinned {pinned}{then}",
+                    f.error
+                        .as_deref()
+                        .unwrap_or("its version could not be read")
+                ),
+                _ => format!(
+                    "run `aladdin-doctor --fix` to install {tool} {pinned} into {bin}{then}"
+                ),
+            };
+            (Some(Fix::Install), Some(h))
+        }
+    };
+
+    Finding {
+        tool,
+        pinned,
+        accept: spec.accept.as_ref().map(|(s, _)| s.clone()),
+        status,
+        fix,
+        found,
+        others,
+        hint,
+        notes,
+        kept,
+    }
+}
+
+/// What to say when an install into the bin dir would not change what PATH runs.
+fn path_advice(effective: Option<&Copy>, layout: &Layout) -> Option<String> {
+    let bin = layout.bin_dir.display();
+    let env_cmd = "eval \"$(aladdin-doctor env)\"";
+    match (effective, layout.bin_dir_index) {
+        (Some(c), _) if c.in_bin_dir => None,
+        (_, None) => Some(format!("put {bin} on PATH with `{env_cmd}`")),
+        // The bin dir is on PATH, but after the directory of the copy that runs now.
+        (Some(c), Some(b)) if matches!(c.origin, Origin::Path(i) if i < b) => Some(format!(
+            "put {bin} before {} on PATH with `{env_cmd}`",
+            parent(&c.path)
+        )),
+        _ => None,
+    }
+}
+
+fn parent(p: &Path) -> String {
+    p.parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+}
+
+fn to_seen(spec: &ToolSpec, c: &Copy, is_effective: bool) -> Seen {
+    let (version, error, warnings, output) = match &c.state {
+        CopyState::NotExecutable => (
+            None,
+            Some("not executable (a shell skips it); `chmod +x` it or remove it".to_string()),
+            Vec::new(),
+            None,
+        ),
+        CopyState::Read(r) => (Some(r.version.raw.clone()), None, r.warnings.clone(), None),
+        CopyState::Failed { reason, output, .. } => {
+            (None, Some(reason.clone()), Vec::new(), output.clone())
+        }
+    };
+    let satisfies = match &c.state {
+        CopyState::Read(r) => spec.satisfaction(&r.version) != Satisfaction::No,
+        _ => false,
+    };
+    Seen {
+        path: c.path.clone(),
+        version,
+        error,
+        in_bin_dir: c.in_bin_dir,
+        reachable: is_effective || c.reachable(),
+        satisfies,
+        warnings,
+        output,
+    }
+}
+
+fn virtualbox_hint(spec: &ToolSpec, layout: &Layout) -> String {
+    let pinned = spec.pin_display();
+    let Some(artifact) = spec.artifact(layout.platform) else {
+        return format!(
+            "VirtualBox {pinned} has no release for {} in versions.toml; use another minikube driver (e.g. docker) or ask the owners of versions.toml",
+            layout.platform
+        );
+    };
+    let file = artifact.file_name().to_string();
+    let steps: Vec<String> = std::iter::once(vbox::stop_minikube())
+        .chain(vbox::install_commands(layout.platform.os, &file))
+        .map(|c| format!("`{}`", vbox::render(&c)))
+        .collect();
+    let steps =
+        steps
+            .join(", then ")
+            .replacen("`minikube stop`", "`minikube stop` (if it runs)", 1);
+    format!(
+        "VirtualBox needs its system installer (admin rights): run `aladdin-doctor --fix` to download and verify {file} and get the commands, or by hand download {} and run {}",
+        artifact.url, steps
+    )
+}

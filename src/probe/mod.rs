@@ -1,0 +1,84 @@
+//! Finding every copy of a tool and asking each one its version.
+//!
+//! `parse` is pure (arguments and output → version); `locate` and `runner` do the I/O.
+
+pub mod locate;
+pub mod parse;
+pub mod runner;
+
+use std::path::PathBuf;
+
+pub use locate::{Candidate, SearchSpace, locate};
+pub use parse::{RawOutput, Reading};
+pub use runner::{ProbeOptions, observe, observe_tool, probe_path};
+
+use crate::tool::Tool;
+
+/// Every copy of one tool, in the order a shell would consider them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    pub tool: Tool,
+    pub copies: Vec<Copy>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copy {
+    pub path: PathBuf,
+    pub origin: Origin,
+    pub in_bin_dir: bool,
+    pub state: CopyState,
+}
+
+/// How a copy was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// In the PATH entry with this index: the first executable one is what the user runs.
+    Path(usize),
+    /// Outside PATH where consumers still look (VirtualBox's install dir on Windows).
+    Known,
+    /// In the bin dir, which is not on PATH.
+    BinDir,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CopyState {
+    /// A file with the tool's name that cannot be executed (a shell skips it).
+    NotExecutable,
+    Read(Reading),
+    Failed {
+        reason: String,
+        timed_out: bool,
+        /// What the last attempt printed, for the details view.
+        output: Option<RawOutput>,
+    },
+}
+
+impl Copy {
+    pub fn executable(&self) -> bool {
+        !matches!(self.state, CopyState::NotExecutable)
+    }
+
+    /// Whether running the tool's name would reach this copy (PATH, or a known location).
+    pub fn reachable(&self) -> bool {
+        matches!(self.origin, Origin::Path(_) | Origin::Known)
+    }
+
+    pub fn reading(&self) -> Option<&Reading> {
+        match &self.state {
+            CopyState::Read(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl Observation {
+    /// The copy the user's PATH runs (or, for VirtualBox on Windows, the one minikube finds).
+    pub fn effective(&self) -> Option<&Copy> {
+        let first = |want: fn(&Origin) -> bool| {
+            self.copies
+                .iter()
+                .find(|c| c.executable() && want(&c.origin))
+        };
+        first(|o| matches!(o, Origin::Path(_))).or_else(|| first(|o| matches!(o, Origin::Known)))
+    }
+}

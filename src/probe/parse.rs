@@ -1,0 +1,484 @@
+//! PURE: which arguments ask each tool its version, and how to read the answer.
+//!
+//! The arguments never contact a cluster, Tiller or the docker daemon, and work on every release
+//! from the original pins (kubectl 1.8, helm 2.9, minikube 0.25, docker 17.09, VirtualBox 5.2)
+//! to today. Where a flag is missing in some release (helm 4 dropped `-c`), the next attempt
+//! runs.
+
+use crate::tool::Tool;
+use crate::version::Version;
+use std::time::Duration;
+
+/// The argument vectors to try, in order.
+pub fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
+    match tool {
+        // `--client` keeps it off the API server; `--short` is gone since 1.28, so never use it.
+        Tool::Kubectl => &[&["version", "--client"]],
+        // helm 2 without -c dials Tiller for up to 300 s; helm 4 rejects -c, so retry without.
+        Tool::Helm => &[&["version", "--short", "-c"], &["version", "--short"]],
+        // `--short` / `-o` appeared only in 1.9.1.
+        Tool::Minikube => &[&["version"]],
+        // `docker version` needs the daemon; `--version` never does.
+        Tool::Docker => &[&["--version"]],
+        Tool::Virtualbox => &[&["--version"]],
+    }
+}
+
+/// How long a probe may take before it is killed (tools.md §7).
+pub fn default_timeout(tool: Tool) -> Duration {
+    Duration::from_secs(match tool {
+        Tool::Kubectl | Tool::Docker => 10,
+        Tool::Helm | Tool::Minikube => 15,
+        Tool::Virtualbox => 5,
+    })
+}
+
+/// What a probe process left behind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawOutput {
+    pub stdout: String,
+    pub stderr: String,
+    /// None when killed by a signal.
+    pub code: Option<i32>,
+}
+
+impl RawOutput {
+    pub fn new(stdout: &str, stderr: &str, code: i32) -> Self {
+        RawOutput {
+            stdout: stdout.to_string(),
+            stderr: stderr.to_string(),
+            code: Some(code),
+        }
+    }
+}
+
+/// A version read from a tool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub version: Version,
+    /// Things the tool said that the user should see (VirtualBox's kernel-module warnings).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Interpretation {
+    Read(Reading),
+    /// This release lacks the flag: run the next attempt.
+    TryNext,
+    /// The version could not be read; the reason is a sentence for the user.
+    Failed(String),
+}
+
+/// Reads the output of `attempts(tool)[attempt]`.
+pub fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpretation {
+    let stdout = normalise(&out.stdout);
+    let stderr = normalise(&out.stderr);
+    let has_next = attempt + 1 < attempts(tool).len();
+
+    if out.code != Some(0) && has_next && is_unknown_flag(&stdout, &stderr) {
+        return Interpretation::TryNext;
+    }
+
+    let found = match tool {
+        Tool::Kubectl => kubectl(&stdout),
+        Tool::Helm => helm(&stdout),
+        Tool::Minikube => minikube(&stdout),
+        Tool::Docker => match docker(&stdout) {
+            Err(foreign) => return Interpretation::Failed(foreign),
+            Ok(v) => v,
+        },
+        Tool::Virtualbox => return virtualbox(&stdout, &stderr, out.code),
+    };
+    match found.map(|s| Version::parse(&s).map_err(|e| (s, e))) {
+        Some(Ok(version)) => Interpretation::Read(Reading {
+            version,
+            warnings: Vec::new(),
+        }),
+        Some(Err((s, e))) => Interpretation::Failed(format!("`{s}` is not a version: {e}")),
+        None => Interpretation::Failed(unreadable(tool, attempt, out.code, &stdout, &stderr)),
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn is_unknown_flag(stdout: &str, stderr: &str) -> bool {
+    let lower = format!("{stdout}\n{stderr}").to_ascii_lowercase();
+    lower.contains("unknown flag") || lower.contains("unknown shorthand flag")
+}
+
+fn unreadable(tool: Tool, attempt: usize, code: Option<i32>, stdout: &str, stderr: &str) -> String {
+    let cmd = format!(
+        "{} {}",
+        tool_command(tool),
+        attempts(tool)[attempt].join(" ")
+    );
+    let status = match code {
+        Some(0) => "exited 0".to_string(),
+        Some(c) => format!("exited {c}"),
+        None => "was killed by a signal".to_string(),
+    };
+    let first = stdout
+        .lines()
+        .chain(stderr.lines())
+        .map(str::trim)
+        .find(|l| !l.is_empty());
+    match first {
+        Some(line) => format!(
+            "`{cmd}` {status} without a version; it said: {}",
+            clip(line, 120)
+        ),
+        None => format!("`{cmd}` {status} and printed nothing"),
+    }
+}
+
+fn tool_command(tool: Tool) -> &'static str {
+    tool.executables()[0]
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The value of `Key:"value"` inside Go's `%#v` output.
+fn go_field(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("{key}:\""))? + key.len() + 2;
+    let end = line[start..].find('"')?;
+    Some(line[start..start + end].to_string())
+}
+
+fn first_word_starting_with_v_digit(line: &str) -> Option<String> {
+    let t = line.trim();
+    let b = t.as_bytes();
+    if b.len() >= 2 && (b[0] == b'v' || b[0] == b'V') && b[1].is_ascii_digit() {
+        return t.split_whitespace().next().map(str::to_string);
+    }
+    None
+}
+
+/// `Client Version: version.Info{… GitVersion:"v1.8.1" …}` (≤1.27) or `Client Version: v1.28.15`.
+fn kubectl(stdout: &str) -> Option<String> {
+    for line in stdout.lines() {
+        if let Some(rest) = line.trim().strip_prefix("Client Version:") {
+            return go_field(rest, "GitVersion")
+                .or_else(|| rest.split_whitespace().next().map(str::to_string));
+        }
+    }
+    // Some wrappers print only the Info struct.
+    stdout
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("Server"))
+        .find_map(|l| go_field(l, "GitVersion"))
+}
+
+/// helm 2: `Client: v2.9.1+g20adb27` (or `Client: &version.Version{SemVer:"v2.9.1", …}`);
+/// helm 3/4: `v3.12.0+gc9f554d` (or `version.BuildInfo{Version:"v3.12.0", …}`).
+fn helm(stdout: &str) -> Option<String> {
+    for line in stdout.lines() {
+        let t = line.trim();
+        if t.starts_with("Server:") {
+            continue;
+        }
+        let t = t.strip_prefix("Client:").map(str::trim).unwrap_or(t);
+        if let Some(v) = go_field(t, "SemVer").or_else(|| go_field(t, "Version")) {
+            return Some(v);
+        }
+        if let Some(v) = first_word_starting_with_v_digit(t) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// `minikube version: v0.25.0` (+ `commit: …` since 1.3), or `v1.20.0` from `--short`.
+fn minikube(stdout: &str) -> Option<String> {
+    stdout.lines().find_map(|line| {
+        let t = line.trim();
+        t.strip_prefix("minikube version:")
+            .and_then(|r| r.split_whitespace().next().map(str::to_string))
+            .or_else(|| first_word_starting_with_v_digit(t))
+    })
+}
+
+/// `Docker version 17.09.0-ce, build afdb6d4`. The podman shim is not docker: say so.
+fn docker(stdout: &str) -> Result<Option<String>, String> {
+    for line in stdout.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("Docker version ") {
+            return Ok(rest.split([',', ' ']).next().map(str::to_string));
+        }
+        if let Some(rest) = t.strip_prefix("podman version ") {
+            return Err(format!(
+                "this `docker` is podman {} (the podman-docker shim), not the docker CLI",
+                rest.trim()
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// The last non-empty line is the version (`5.2.4r119785`, `6.1.26_Ubuntur145957`); lines
+/// before it are warnings the Linux wrapper prints to stdout with exit code 0.
+fn virtualbox(stdout: &str, stderr: &str, code: Option<i32>) -> Interpretation {
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let Some((last, before)) = lines.split_last() else {
+        return Interpretation::Failed(unreadable(Tool::Virtualbox, 0, code, stdout, stderr));
+    };
+    let last = last.trim();
+    let looks_like_version = last.as_bytes()[0].is_ascii_digit()
+        && last.contains('.')
+        && !last.contains(char::is_whitespace);
+    match Version::parse(last) {
+        Ok(version) if looks_like_version => Interpretation::Read(Reading {
+            version,
+            warnings: vbox_warnings(before),
+        }),
+        _ => Interpretation::Failed(unreadable(Tool::Virtualbox, 0, code, stdout, stderr)),
+    }
+}
+
+/// Folds the wrapper's indented continuation lines into one sentence per warning.
+fn vbox_warnings(lines: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in lines {
+        let starts_new = !line.starts_with([' ', '\t']) || out.is_empty();
+        let t = line.trim();
+        if starts_new {
+            out.push(t.to_string());
+        } else if let Some(last) = out.last_mut() {
+            last.push(' ');
+            last.push_str(t);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(tool: Tool, attempt: usize, out: RawOutput) -> Reading {
+        match interpret(tool, attempt, &out) {
+            Interpretation::Read(r) => r,
+            other => panic!("{tool} {out:?}: {other:?}"),
+        }
+    }
+
+    fn ver(tool: Tool, stdout: &str, stderr: &str, code: i32) -> String {
+        read(tool, 0, RawOutput::new(stdout, stderr, code))
+            .version
+            .raw
+    }
+
+    #[test]
+    fn kubectl_every_era() {
+        // 1.8.1 (kubekit#16), old struct format.
+        let k18 = r#"Client Version: version.Info{Major:"1", Minor:"8", GitVersion:"v1.8.1", GitCommit:"f38e43b221d08850172a9a4ea785a86a3ffa3b3a", GitTreeState:"clean", BuildDate:"2017-10-11T23:27:35Z", GoVersion:"go1.8.3", Compiler:"gc", Platform:"linux/amd64"}
+"#;
+        assert_eq!(ver(Tool::Kubectl, k18, "", 0), "1.8.1");
+        // 1.27 [local]: struct + Kustomize line, deprecation warning on stderr.
+        let k127 = "Client Version: version.Info{Major:\"1\", Minor:\"27\", GitVersion:\"v1.27.16\", GitCommit:\"cbb86e0d\", GitTreeState:\"clean\", BuildDate:\"2024-07-17T01:53:56Z\", GoVersion:\"go1.22.5\", Compiler:\"gc\", Platform:\"linux/amd64\"}\nKustomize Version: v5.0.1\n";
+        let warn = "WARNING: This version information is deprecated and will be replaced with the output from kubectl version --short.  Use --output=yaml|json to get the full version.\n";
+        assert_eq!(ver(Tool::Kubectl, k127, warn, 0), "1.27.16");
+        // 1.28+ short format.
+        let k128 =
+            "Client Version: v1.28.15\nKustomize Version: v5.0.4-0.20230601165947-6ce0bf390ce3\n";
+        assert_eq!(ver(Tool::Kubectl, k128, "", 0), "1.28.15");
+        assert_eq!(
+            ver(
+                Tool::Kubectl,
+                "Client Version: v1.33.1\r\nKustomize Version: v5.6.0\r\n",
+                "",
+                0
+            ),
+            "1.33.1"
+        );
+        // gcloud dispatcher.
+        let d = ver(
+            Tool::Kubectl,
+            "Client Version: v1.32.4-dispatcher\nKustomize Version: v5.5.0\n",
+            "",
+            0,
+        );
+        assert_eq!(d, "1.32.4-dispatcher");
+        // Vendor build with "9+" minor.
+        let vendor = "Client Version: version.Info{Major:\"1\", Minor:\"9+\", GitVersion:\"v1.9.7-2+231cc32d0a1119\", GitCommit:\"231cc32d0a1119\"}\n";
+        let r = read(Tool::Kubectl, 0, RawOutput::new(vendor, "", 0));
+        assert_eq!(r.version.release(), (1, 9, 7));
+    }
+
+    #[test]
+    fn kubectl_failure_names_the_command_and_what_it_said() {
+        let out = RawOutput::new(
+            "",
+            "error: unknown flag: --client\nSee 'kubectl version --help' for usage.\n",
+            1,
+        );
+        match interpret(Tool::Kubectl, 0, &out) {
+            Interpretation::Failed(msg) => {
+                assert!(msg.contains("`kubectl version --client` exited 1"), "{msg}");
+                assert!(msg.contains("unknown flag"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match interpret(Tool::Kubectl, 0, &RawOutput::new("", "", 0)) {
+            Interpretation::Failed(msg) => assert!(msg.contains("printed nothing"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn helm_2_3_and_4() {
+        // helm 2.9.1: `helm version --short -c`.
+        assert_eq!(
+            ver(Tool::Helm, "Client: v2.9.1+g20adb27\n", "", 0),
+            "2.9.1+g20adb27"
+        );
+        // helm 2 long form, should a wrapper print it.
+        let long = "Client: &version.Version{SemVer:\"v2.16.1\", GitCommit:\"bbdfe5e7803a12bbdf97e94cd847859890cf4050\", GitTreeState:\"clean\"}\n";
+        assert_eq!(ver(Tool::Helm, long, "", 0), "2.16.1");
+        // helm 3: -c is a hidden no-op.
+        assert_eq!(
+            ver(Tool::Helm, "v3.12.0+gc9f554d\n", "", 0),
+            "3.12.0+gc9f554d"
+        );
+        let build = "version.BuildInfo{Version:\"v3.17.0\", GitCommit:\"301108edc7ac2a8ba79e4ebf5701b0b6ce6a31e4\", GitTreeState:\"clean\", GoVersion:\"go1.23.4\"}\n";
+        assert_eq!(ver(Tool::Helm, build, "", 0), "3.17.0");
+        // helm 4: -c is gone → next attempt.
+        let h4 = RawOutput::new("", "Error: unknown shorthand flag: 'c' in -c\n", 1);
+        assert_eq!(interpret(Tool::Helm, 0, &h4), Interpretation::TryNext);
+        let r = read(Tool::Helm, 1, RawOutput::new("v4.0.0+g1234567\n", "", 0));
+        assert_eq!(r.version.release(), (4, 0, 0));
+        // …but an unknown-flag error on the last attempt is a failure, not a loop.
+        assert!(matches!(
+            interpret(Tool::Helm, 1, &h4),
+            Interpretation::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn helm_never_reads_the_server_line() {
+        let out = "Server: &version.Version{SemVer:\"v2.8.0\"}\nClient: v2.9.1+g20adb27\n";
+        assert_eq!(ver(Tool::Helm, out, "", 0), "2.9.1+g20adb27");
+    }
+
+    #[test]
+    fn minikube_every_era() {
+        assert_eq!(
+            ver(Tool::Minikube, "minikube version: v0.25.0\n", "", 0),
+            "0.25.0"
+        );
+        let m132 = "minikube version: v1.32.0\ncommit: 8220a6eb95f0a4d75f7f2d7b14cef975f050512d\n";
+        assert_eq!(ver(Tool::Minikube, m132, "", 0), "1.32.0");
+        assert_eq!(
+            ver(Tool::Minikube, "v1.26.0-beta.0\n", "", 0),
+            "1.26.0-beta.0"
+        );
+        // klog noise on stderr is ignored.
+        let noise = "W1124 10:00:00.000000   1234 main.go:291] Unable to resolve the current Docker CLI context \"default\"\n";
+        assert_eq!(ver(Tool::Minikube, m132, noise, 0), "1.32.0");
+    }
+
+    #[test]
+    fn docker_every_era_and_the_podman_shim() {
+        assert_eq!(
+            ver(
+                Tool::Docker,
+                "Docker version 17.09.0-ce, build afdb6d4\n",
+                "",
+                0
+            ),
+            "17.09.0-ce"
+        );
+        assert_eq!(
+            ver(
+                Tool::Docker,
+                "Docker version 28.2.2, build e6534b4\n",
+                "",
+                0
+            ),
+            "28.2.2"
+        );
+        assert_eq!(
+            ver(
+                Tool::Docker,
+                "Docker version 24.0.7, build 24.0.7-0ubuntu2~22.04.1\n",
+                "",
+                0
+            ),
+            "24.0.7"
+        );
+        assert_eq!(
+            ver(
+                Tool::Docker,
+                "Docker version 20.10.24+dfsg1, build 297e128\n",
+                "",
+                0
+            ),
+            "20.10.24+dfsg1"
+        );
+        let podman = RawOutput::new(
+            "podman version 5.1.2\n",
+            "Emulate Docker CLI using podman. Create /etc/containers/nodocker to quiet msg.\n",
+            0,
+        );
+        match interpret(Tool::Docker, 0, &podman) {
+            Interpretation::Failed(msg) => assert!(msg.contains("podman 5.1.2"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn virtualbox_versions_and_stdout_warnings() {
+        assert_eq!(
+            ver(Tool::Virtualbox, "5.2.4r119785\n", "", 0),
+            "5.2.4r119785"
+        );
+        assert_eq!(
+            ver(Tool::Virtualbox, "6.1.26_Ubuntur145957\r\n", "", 0),
+            "6.1.26_Ubuntur145957"
+        );
+        let warned = "WARNING: The vboxdrv kernel module is not loaded. Either there is no module\n         available for the current kernel (4.15.1-2-ARCH) or it failed to\n         load. Please recompile the kernel module and install it by\n\n           sudo /sbin/vboxconfig\n\n         You will not be able to start VMs until this problem is fixed.\n5.2.6r120293\n";
+        let r = read(Tool::Virtualbox, 0, RawOutput::new(warned, "", 0));
+        assert_eq!(r.version.raw, "5.2.6r120293");
+        assert_eq!(r.version.revision, Some(120293));
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].starts_with("WARNING: The vboxdrv kernel module is not loaded."));
+        assert!(r.warnings[0].contains("sudo /sbin/vboxconfig"));
+        assert!(r.warnings[0].ends_with("until this problem is fixed."));
+        // Two warnings.
+        let two = "WARNING: The character device /dev/vboxdrv does not exist.\n\t Please install the virtualbox-dkms package.\nWARNING: You are not a member of the \"vboxusers\" group.\n7.0.6_Debianr155176\n";
+        let r = read(Tool::Virtualbox, 0, RawOutput::new(two, "", 0));
+        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+        // A warning with no version after it is a failure, not a version.
+        let out = RawOutput::new("WARNING: The vboxdrv kernel module is not loaded.\n", "", 0);
+        assert!(matches!(
+            interpret(Tool::Virtualbox, 0, &out),
+            Interpretation::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn attempts_never_reach_a_server() {
+        assert_eq!(attempts(Tool::Kubectl)[0], ["version", "--client"]);
+        assert!(
+            attempts(Tool::Helm)
+                .iter()
+                .take(1)
+                .all(|a| a.contains(&"-c"))
+        );
+        assert!(!attempts(Tool::Docker)[0].contains(&"version"));
+        for t in Tool::ALL {
+            for a in attempts(t) {
+                assert!(!a.contains(&"--short") || t == Tool::Helm, "{t}: {a:?}");
+            }
+        }
+    }
+}

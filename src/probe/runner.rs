@@ -1,0 +1,237 @@
+//! I/O: runs the probes. Argument vectors only (no shell), stdin closed, `LC_ALL=C`, output
+//! bounded, and a timeout after which the probe and everything it started is killed. All copies
+//! of all tools are probed at once.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+
+use super::parse::{self, Interpretation, RawOutput};
+use super::{Copy, CopyState, Observation, SearchSpace, locate};
+use crate::tool::Tool;
+
+/// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
+pub const MAX_OUTPUT: usize = 64 * 1024;
+
+#[derive(Clone, Debug, Default)]
+pub struct ProbeOptions {
+    /// Overrides every tool's own timeout (`--probe-timeout`).
+    pub timeout: Option<Duration>,
+}
+
+impl ProbeOptions {
+    pub fn timeout_for(&self, tool: Tool) -> Duration {
+        self.timeout.unwrap_or_else(|| parse::default_timeout(tool))
+    }
+}
+
+/// Locates and probes every copy of every tool, all at once.
+pub async fn observe(tools: &[Tool], space: &SearchSpace, opts: &ProbeOptions) -> Vec<Observation> {
+    let handles: Vec<_> = tools
+        .iter()
+        .map(|&tool| {
+            let space = space.clone();
+            let opts = opts.clone();
+            tokio::spawn(async move { observe_tool(tool, &space, &opts).await })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for (h, &tool) in handles.into_iter().zip(tools) {
+        out.push(h.await.unwrap_or_else(|e| Observation {
+            tool,
+            copies: vec![Copy {
+                path: Default::default(),
+                origin: super::Origin::BinDir,
+                in_bin_dir: false,
+                state: CopyState::Failed {
+                    reason: format!("internal error while probing: {e}"),
+                    timed_out: false,
+                    output: None,
+                },
+            }],
+        }));
+    }
+    out
+}
+
+/// Locates and probes every copy of one tool; the copies are probed concurrently.
+pub async fn observe_tool(tool: Tool, space: &SearchSpace, opts: &ProbeOptions) -> Observation {
+    let candidates = locate(tool, space);
+    let handles: Vec<_> = candidates
+        .iter()
+        .map(|c| {
+            let path = c.path.clone();
+            let executable = c.executable;
+            let opts = opts.clone();
+            tokio::spawn(async move {
+                if executable {
+                    probe_path(tool, &path, &opts).await
+                } else {
+                    CopyState::NotExecutable
+                }
+            })
+        })
+        .collect();
+    let mut copies = Vec::with_capacity(candidates.len());
+    for (c, h) in candidates.into_iter().zip(handles) {
+        let state = h.await.unwrap_or_else(|e| CopyState::Failed {
+            reason: format!("internal error while probing: {e}"),
+            timed_out: false,
+            output: None,
+        });
+        copies.push(Copy {
+            path: c.path,
+            origin: c.origin,
+            in_bin_dir: c.in_bin_dir,
+            state,
+        });
+    }
+    Observation { tool, copies }
+}
+
+/// Asks one binary its version, trying each argument vector in turn.
+pub async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> CopyState {
+    let timeout = opts.timeout_for(tool);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let attempts = parse::attempts(tool);
+    let mut last = None;
+    for (i, args) in attempts.iter().enumerate() {
+        let out = match run(path, args, deadline).await {
+            Ok(out) => out,
+            Err(RunError::TimedOut) => {
+                return CopyState::Failed {
+                    reason: format!(
+                        "`{} {}` did not answer within {} and was stopped",
+                        path.display(),
+                        args.join(" "),
+                        human_duration(timeout)
+                    ),
+                    timed_out: true,
+                    output: None,
+                };
+            }
+            Err(RunError::Spawn(e)) => {
+                return CopyState::Failed {
+                    reason: format!("could not run {}: {e}", path.display()),
+                    timed_out: false,
+                    output: None,
+                };
+            }
+        };
+        match parse::interpret(tool, i, &out) {
+            Interpretation::Read(r) => return CopyState::Read(r),
+            Interpretation::TryNext => last = Some(out),
+            Interpretation::Failed(reason) => {
+                return CopyState::Failed {
+                    reason,
+                    timed_out: false,
+                    output: Some(out),
+                };
+            }
+        }
+    }
+    CopyState::Failed {
+        reason: "no probe command was accepted".into(),
+        timed_out: false,
+        output: last,
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    if d.as_millis().is_multiple_of(1000) {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+enum RunError {
+    TimedOut,
+    Spawn(std::io::Error),
+}
+
+async fn run(
+    path: &Path,
+    args: &[&str],
+    deadline: tokio::time::Instant,
+) -> Result<RawOutput, RunError> {
+    let mut cmd = Command::new(path);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("LC_ALL", "C")
+        .env("NO_COLOR", "1")
+        // minikube: never ask about updates while we only read a version.
+        .env("MINIKUBE_WANTUPDATENOTIFICATION", "false")
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+
+    let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+    let pid = child.id();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+
+    let work = async {
+        let waiting = async {
+            let status = child.wait().await;
+            // The tool is gone; anything it left running in its group would hold our pipes open.
+            kill_group(pid);
+            status
+        };
+        let (status, out, err) = tokio::join!(waiting, read_bounded(stdout), read_bounded(stderr));
+        (status, out, err)
+    };
+    match tokio::time::timeout_at(deadline, work).await {
+        Ok((status, stdout, stderr)) => {
+            let code = status.ok().and_then(|s| s.code());
+            Ok(RawOutput {
+                stdout,
+                stderr,
+                code,
+            })
+        }
+        Err(_) => {
+            kill_group(pid);
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            Err(RunError::TimedOut)
+        }
+    }
+}
+
+async fn read_bounded<R: AsyncRead + Unpin>(pipe: Option<R>) -> String {
+    let Some(mut pipe) = pipe else {
+        return String::new();
+    };
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = MAX_OUTPUT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+#[cfg(unix)]
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) with a negative pid signals the process group we created for this
+        // probe (process_group(0) above); it has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_pid: Option<u32>) {}

@@ -1,0 +1,288 @@
+//! PURE: findings → text (a row per tool, ✓ / ! / ✗ and a word) and JSON (DESIGN §2).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::diagnose::{Finding, Fix, Layout, Seen, Status};
+
+/// What the report says about the run as a whole.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub layout: Layout,
+    /// Where the pins came from (`versions.toml (embedded)` or a path).
+    pub manifest: String,
+}
+
+/// The mark and word of a row: never colour alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Good,
+    Warn,
+    Bad,
+}
+
+impl Mark {
+    pub fn of(f: &Finding) -> Mark {
+        match f.status {
+            Status::Ok | Status::Overridden if f.fix.is_none() => Mark::Good,
+            Status::Missing => Mark::Bad,
+            _ => Mark::Warn,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Good => "✓",
+            Mark::Warn => "!",
+            Mark::Bad => "✗",
+        }
+    }
+    fn colour(self) -> &'static str {
+        match self {
+            Mark::Good => "\x1b[32m",
+            Mark::Warn => "\x1b[33m",
+            Mark::Bad => "\x1b[31m",
+        }
+    }
+}
+
+/// The word shown for a row: the status, or what is wrong despite it.
+pub fn verdict(f: &Finding) -> &'static str {
+    match (f.status, f.fix) {
+        (Status::Ok, Some(_)) => "attention",
+        (s, _) => s.word(),
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+const DIM: &str = "\x1b[2m";
+
+pub fn text(findings: &[Finding], header: &Header, colour: bool) -> String {
+    let paint = |mark: Mark, s: &str| {
+        if colour {
+            format!("{}{s}{RESET}", mark.colour())
+        } else {
+            s.to_string()
+        }
+    };
+    let dim = |s: &str| {
+        if colour {
+            format!("{DIM}{s}{RESET}")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    let l = &header.layout;
+    let on_path = match l.bin_dir_index {
+        Some(0) => "first on PATH",
+        Some(_) => "on PATH, not first",
+        None => "not on PATH",
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        dim(&format!(
+            "aladdin-doctor · {} · pins from {} · bin dir {} ({on_path})",
+            l.platform,
+            header.manifest,
+            l.bin_dir.display()
+        ))
+    );
+    let _ = writeln!(out);
+
+    let found_w = findings
+        .iter()
+        .map(|f| found_text(f).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(7, 24);
+    for f in findings {
+        let mark = Mark::of(f);
+        let found = found_text(f);
+        let path = f
+            .found
+            .as_ref()
+            .map(|s| s.path.display().to_string())
+            .unwrap_or_default();
+        let row = format!(
+            "[{}] {:<10} {:<10} {:<found_w$}  pinned {:<14} {}",
+            paint(mark, mark.symbol()),
+            f.tool.name(),
+            paint(mark, verdict(f)),
+            found,
+            f.pinned,
+            path
+        );
+        let _ = writeln!(out, "{}", row.trim_end());
+        for line in detail_lines(f) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+
+    let total = findings.len();
+    let bad = findings.iter().filter(|f| !f.satisfied()).count();
+    let _ = writeln!(out);
+    if bad == 0 {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint(Mark::Good, "✓"),
+            if total == 1 {
+                "The tool is as pinned.".to_string()
+            } else {
+                format!("All {total} tools are as pinned.")
+            }
+        );
+    } else {
+        let installable = findings.iter().any(|f| f.fix == Some(Fix::Install));
+        let _ = writeln!(
+            out,
+            "{} {bad} of {total} tool{} need{} attention{}",
+            paint(Mark::Warn, "!"),
+            if total == 1 { "" } else { "s" },
+            if bad == 1 { "s" } else { "" },
+            if installable {
+                "; `aladdin-doctor --fix` installs the pinned releases."
+            } else {
+                "."
+            }
+        );
+    }
+    out
+}
+
+fn found_text(f: &Finding) -> String {
+    match &f.found {
+        None => "—".into(),
+        Some(s) => s.version.clone().unwrap_or_else(|| "?".into()),
+    }
+}
+
+fn detail_lines(f: &Finding) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(e) = f.found.as_ref().and_then(|s| s.error.as_ref()) {
+        lines.push(format!("• {e}"));
+    }
+    for o in &f.others {
+        lines.push(format!("• also {}", describe_other(o, f.found.as_ref())));
+    }
+    for n in &f.notes {
+        lines.push(format!("• {n}"));
+    }
+    if let Some(h) = &f.hint {
+        lines.push(format!("→ {h}"));
+    }
+    lines
+}
+
+fn describe_other(o: &Seen, found: Option<&Seen>) -> String {
+    let what = match (&o.version, &o.error) {
+        (Some(v), _) => v.clone(),
+        (None, Some(e)) => e.clone(),
+        (None, None) => "?".into(),
+    };
+    let why = if o.in_bin_dir && !o.reachable {
+        " (bin dir, not on PATH)".to_string()
+    } else if let Some(f) = found {
+        if o.version.is_some() {
+            format!(" (shadowed by {})", f.path.display())
+        } else {
+            String::new()
+        }
+    } else {
+        String::new()
+    };
+    format!("{}: {what}{why}", o.path.display())
+}
+
+// ----- JSON -----------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: u32,
+    ok: bool,
+    platform: String,
+    bin_dir: String,
+    bin_dir_on_path: bool,
+    manifest: &'a str,
+    tools: Vec<JsonTool<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTool<'a> {
+    name: &'static str,
+    pinned: &'a str,
+    accept: Option<&'a str>,
+    found: Option<&'a str>,
+    path: Option<String>,
+    status: Status,
+    fix: Option<Fix>,
+    others: Vec<JsonOther<'a>>,
+    hint: Option<&'a str>,
+    error: Option<&'a str>,
+    notes: Vec<&'a str>,
+    #[serde(rename = "override")]
+    kept: Option<JsonOverride<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonOther<'a> {
+    path: String,
+    found: Option<&'a str>,
+    error: Option<&'a str>,
+    in_bin_dir: bool,
+    satisfies: bool,
+}
+
+#[derive(Serialize)]
+struct JsonOverride<'a> {
+    version: &'a str,
+    reason: Option<&'a str>,
+    recorded: Option<&'a str>,
+}
+
+pub fn json(findings: &[Finding], header: &Header) -> String {
+    let report = JsonReport {
+        schema: 1,
+        ok: findings.iter().all(Finding::satisfied),
+        platform: header.layout.platform.to_string(),
+        bin_dir: header.layout.bin_dir.display().to_string(),
+        bin_dir_on_path: header.layout.bin_dir_index.is_some(),
+        manifest: &header.manifest,
+        tools: findings
+            .iter()
+            .map(|f| JsonTool {
+                name: f.tool.name(),
+                pinned: &f.pinned,
+                accept: f.accept.as_deref(),
+                found: f.found.as_ref().and_then(|s| s.version.as_deref()),
+                path: f.found.as_ref().map(|s| s.path.display().to_string()),
+                status: f.status,
+                fix: f.fix,
+                others: f
+                    .others
+                    .iter()
+                    .map(|o| JsonOther {
+                        path: o.path.display().to_string(),
+                        found: o.version.as_deref(),
+                        error: o.error.as_deref(),
+                        in_bin_dir: o.in_bin_dir,
+                        satisfies: o.satisfies,
+                    })
+                    .collect(),
+                hint: f.hint.as_deref(),
+                error: f.found.as_ref().and_then(|s| s.error.as_deref()),
+                notes: f.notes.iter().map(String::as_str).collect(),
+                kept: f.kept.as_ref().map(|k| JsonOverride {
+                    version: &k.version,
+                    reason: k.reason.as_deref(),
+                    recorded: k.recorded.as_deref(),
+                }),
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&report).expect("report serialises");
+    s.push('\n');
+    s
+}
