@@ -273,11 +273,8 @@ pub fn diagnose_tool(
                     "run `aladdin-doctor --fix` to install {pinned}{then}; or {}",
                     keep(f)
                 ),
-                (Some(f), Status::Unknown) => format!(
-                    "{}; run `aladdin-doctor --fix` to install the pinned {pinned}{then}",
-                    f.error
-                        .as_deref()
-                        .unwrap_or("its version could not be read")
+                (Some(_), Status::Unknown) => format!(
+                    "run `aladdin-doctor --fix` to install the pinned {pinned} in its place{then}"
                 ),
                 _ => format!(
                     "run `aladdin-doctor --fix` to install {tool} {pinned} into {bin}{then}"
@@ -373,4 +370,314 @@ fn virtualbox_hint(spec: &ToolSpec, layout: &Layout) -> String {
         "VirtualBox needs its system installer (admin rights): run `aladdin-doctor --fix` to download and verify {file} and get the commands, or by hand download {} and run {}",
         artifact.url, steps
     )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::probe::Reading;
+    use crate::tool::{Arch, Os};
+    use crate::version::Version;
+
+    pub fn read(v: &str) -> CopyState {
+        CopyState::Read(Reading {
+            version: Version::parse(v).unwrap(),
+            warnings: vec![],
+        })
+    }
+
+    pub fn copy(path: &str, origin: Origin, state: CopyState) -> Copy {
+        Copy {
+            path: path.into(),
+            origin,
+            in_bin_dir: path.starts_with("/h/.aladdin/bin/"),
+            state,
+        }
+    }
+
+    pub fn layout(bin_dir_index: Option<usize>) -> Layout {
+        Layout {
+            platform: Platform::new(Os::Linux, Arch::Amd64),
+            bin_dir: "/h/.aladdin/bin".into(),
+            bin_dir_index,
+        }
+    }
+
+    fn manifest() -> Manifest {
+        Manifest::embedded().unwrap()
+    }
+
+    fn one(
+        tool: Tool,
+        copies: Vec<Copy>,
+        layout: &Layout,
+        entry: Option<&OverrideEntry>,
+    ) -> Finding {
+        let m = manifest();
+        diagnose_tool(
+            m.get(tool).unwrap(),
+            &Observation { tool, copies },
+            entry,
+            layout,
+        )
+    }
+
+    #[test]
+    fn ok_exact_and_accepted() {
+        let l = layout(Some(0));
+        let f = one(
+            Tool::Kubectl,
+            vec![copy("/usr/bin/kubectl", Origin::Path(1), read("1.30.6"))],
+            &l,
+            None,
+        );
+        assert_eq!((f.status, f.fix, f.hint.clone()), (Status::Ok, None, None));
+        assert!(f.satisfied());
+        let f = one(
+            Tool::Kubectl,
+            vec![copy("/usr/bin/kubectl", Origin::Path(1), read("1.30.8"))],
+            &l,
+            None,
+        );
+        assert_eq!(f.status, Status::Ok);
+        assert!(
+            f.notes[0].contains("accepted by `>=1.30.6, <1.31`"),
+            "{:?}",
+            f.notes
+        );
+        assert_eq!(exit_code(&[f]), 0);
+    }
+
+    #[test]
+    fn drift_install_and_path_advice() {
+        // The bin dir is not on PATH: installing there alone would not help.
+        let f = one(
+            Tool::Helm,
+            vec![copy("/usr/bin/helm", Origin::Path(0), read("3.12.0"))],
+            &layout(None),
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Install)));
+        let h = f.hint.clone().unwrap();
+        assert!(
+            h.contains("install 3.17.0, then put /h/.aladdin/bin on PATH"),
+            "{h}"
+        );
+        assert!(
+            h.contains("keep 3.12.0 with `aladdin-doctor override helm`"),
+            "{h}"
+        );
+        assert_eq!(exit_code(&[f]), 1);
+        // The bin dir comes after /usr/bin.
+        let f = one(
+            Tool::Helm,
+            vec![copy("/usr/bin/helm", Origin::Path(0), read("3.12.0"))],
+            &layout(Some(3)),
+            None,
+        );
+        assert!(
+            f.hint
+                .unwrap()
+                .contains("put /h/.aladdin/bin before /usr/bin on PATH")
+        );
+        // The drifted copy is the bin dir's own: replacing it is enough.
+        let f = one(
+            Tool::Helm,
+            vec![copy(
+                "/h/.aladdin/bin/helm",
+                Origin::Path(0),
+                read("3.12.0"),
+            )],
+            &layout(Some(0)),
+            None,
+        );
+        assert_eq!(f.fix, Some(Fix::Install));
+        assert!(!f.hint.unwrap().contains("PATH"));
+    }
+
+    #[test]
+    fn shadowed_pin_is_a_path_fix_not_a_reinstall() {
+        let f = one(
+            Tool::Kubectl,
+            vec![
+                copy(
+                    "/usr/bin/kubectl",
+                    Origin::Path(0),
+                    read("1.32.4-dispatcher"),
+                ),
+                copy("/h/.aladdin/bin/kubectl", Origin::Path(1), read("1.30.6")),
+            ],
+            &layout(Some(1)),
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Manual)));
+        assert_eq!(
+            f.found.as_ref().unwrap().version.as_deref(),
+            Some("1.32.4-dispatcher")
+        );
+        assert_eq!(f.others.len(), 1);
+        assert!(f.others[0].satisfies && f.others[0].in_bin_dir);
+        let h = f.hint.unwrap();
+        assert!(h.contains("is shadowed by /usr/bin/kubectl"), "{h}");
+        assert!(h.contains("eval \"$(aladdin-doctor env)\""), "{h}");
+    }
+
+    #[test]
+    fn unknown_when_the_version_cannot_be_read() {
+        let failed = CopyState::Failed {
+            reason: "`/usr/bin/minikube version` did not answer within 15 s and was stopped".into(),
+            timed_out: true,
+            output: None,
+        };
+        let f = one(
+            Tool::Minikube,
+            vec![copy("/usr/bin/minikube", Origin::Path(0), failed)],
+            &layout(Some(1)),
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Unknown, Some(Fix::Install)));
+        assert!(f.found.as_ref().unwrap().version.is_none());
+        let seen = f.found.as_ref().unwrap();
+        assert!(
+            seen.error
+                .as_ref()
+                .unwrap()
+                .starts_with("`/usr/bin/minikube version` did not answer")
+        );
+        assert!(
+            f.hint
+                .unwrap()
+                .starts_with("run `aladdin-doctor --fix` to install the pinned 1.35.0")
+        );
+    }
+
+    #[test]
+    fn missing_and_not_executable() {
+        let f = one(
+            Tool::Helm,
+            vec![copy(
+                "/usr/bin/helm",
+                Origin::Path(0),
+                CopyState::NotExecutable,
+            )],
+            &layout(Some(0)),
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Install)));
+        assert!(f.found.is_none());
+        assert!(
+            f.others[0]
+                .error
+                .as_ref()
+                .unwrap()
+                .contains("not executable")
+        );
+    }
+
+    #[test]
+    fn overrides_apply_only_to_what_was_recorded() {
+        let entry = OverrideEntry {
+            version: "1.32.4-dispatcher".into(),
+            path: "/usr/bin/kubectl".into(),
+            pin: "1.30.6".into(),
+            reason: Some("gcloud".into()),
+            recorded: None,
+        };
+        let l = layout(Some(0));
+        let c = || {
+            vec![copy(
+                "/usr/bin/kubectl",
+                Origin::Path(1),
+                read("1.32.4-dispatcher"),
+            )]
+        };
+        let f = one(Tool::Kubectl, c(), &l, Some(&entry));
+        assert_eq!((f.status, f.fix), (Status::Overridden, None));
+        assert!(f.satisfied());
+        assert!(f.hint.unwrap().contains("(gcloud)"));
+        let moved = vec![copy(
+            "/usr/local/bin/kubectl",
+            Origin::Path(1),
+            read("1.32.4-dispatcher"),
+        )];
+        let f = one(Tool::Kubectl, moved, &l, Some(&entry));
+        assert_eq!(f.status, Status::Drift);
+        assert!(
+            f.notes[0].contains("because the binary's path changed"),
+            "{:?}",
+            f.notes
+        );
+        let stale = OverrideEntry {
+            pin: "1.29.0".into(),
+            ..entry.clone()
+        };
+        let f = one(Tool::Kubectl, c(), &l, Some(&stale));
+        assert!(
+            f.notes[0].contains("because the pin changed"),
+            "{:?}",
+            f.notes
+        );
+    }
+
+    #[test]
+    fn virtualbox_is_always_manual_with_os_steps() {
+        let f = one(Tool::Virtualbox, vec![], &layout(Some(0)), None);
+        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Manual)));
+        let h = f.hint.unwrap();
+        assert!(
+            h.contains("`sudo sh VirtualBox-7.2.10-174163-Linux_amd64.run install`"),
+            "{h}"
+        );
+        let mut mac = layout(Some(0));
+        mac.platform = Platform::new(Os::Darwin, Arch::Arm64);
+        let f = one(
+            Tool::Virtualbox,
+            vec![copy(
+                "/usr/local/bin/VBoxManage",
+                Origin::Path(0),
+                read("7.1.4r165100"),
+            )],
+            &mac,
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Manual)));
+        let h = f.hint.unwrap();
+        assert!(
+            h.contains("hdiutil attach -nobrowse VirtualBox-7.2.10-174163-macOSArm64.dmg"),
+            "{h}"
+        );
+        let mut arm = layout(Some(0));
+        arm.platform = Platform::new(Os::Linux, Arch::Arm64);
+        let f = one(Tool::Virtualbox, vec![], &arm, None);
+        assert!(f.hint.unwrap().contains("no release for linux-arm64"));
+    }
+
+    #[test]
+    fn unsupported_platform_is_manual() {
+        let mut l = layout(Some(0));
+        l.platform = Platform::new(Os::Windows, Arch::Arm64);
+        let f = one(Tool::Docker, vec![], &l, None);
+        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Manual)));
+        assert!(
+            f.hint
+                .unwrap()
+                .contains("no docker release for windows-arm64")
+        );
+    }
+
+    #[test]
+    fn vboxusers_warning_is_a_note_not_a_blocker() {
+        let state = CopyState::Read(Reading {
+            version: Version::parse("7.2.10r174163").unwrap(),
+            warnings: vec!["WARNING: You are not a member of the \"vboxusers\" group.".into()],
+        });
+        let f = one(
+            Tool::Virtualbox,
+            vec![copy("/usr/bin/VBoxManage", Origin::Path(0), state)],
+            &layout(Some(0)),
+            None,
+        );
+        assert_eq!((f.status, f.fix), (Status::Ok, None));
+        assert_eq!(f.notes.len(), 1);
+    }
 }

@@ -1081,6 +1081,178 @@ archive = "zip"
         );
     }
 
+    /// Every tool × platform of the shipped manifest against the upstream naming (tools.md §3).
+    #[test]
+    fn embedded_urls_match_upstream_names() {
+        let m = Manifest::embedded().unwrap();
+        let url = |tool: Tool, p: &str| {
+            m.get(tool).unwrap().artifact(p.parse().unwrap()).map(|a| {
+                (
+                    a.url,
+                    a.archive.name(),
+                    a.member,
+                    a.sha256.is_some(),
+                    a.checksum_url,
+                )
+            })
+        };
+        // kubectl: raw binary under dl.k8s.io/release, .exe on windows, bare-hex .sha256 beside it.
+        for p in Platform::all() {
+            let (u, kind, member, _, sum) = url(Tool::Kubectl, &p.to_string()).unwrap();
+            let exe = if p.os == Os::Windows { ".exe" } else { "" };
+            assert_eq!(
+                u,
+                format!(
+                    "https://dl.k8s.io/release/v1.30.6/bin/{}/{}/kubectl{exe}",
+                    p.os.name(),
+                    p.arch.name()
+                )
+            );
+            assert_eq!((kind, member), ("binary", None));
+            assert_eq!(sum.unwrap(), format!("{u}.sha256"));
+        }
+        // helm: tar.gz with {os}-{arch}/helm, zip on windows.
+        let (u, kind, member, pinned, sum) = url(Tool::Helm, "linux-arm64").unwrap();
+        assert_eq!(u, "https://get.helm.sh/helm-v3.17.0-linux-arm64.tar.gz");
+        assert_eq!(
+            (kind, member.as_deref()),
+            ("tar.gz", Some("linux-arm64/helm"))
+        );
+        assert!(pinned);
+        assert_eq!(sum.unwrap(), format!("{u}.sha256sum"));
+        let (u, kind, member, _, sum) = url(Tool::Helm, "windows-amd64").unwrap();
+        assert_eq!(u, "https://get.helm.sh/helm-v3.17.0-windows-amd64.zip");
+        assert_eq!(
+            (kind, member.as_deref()),
+            ("zip", Some("windows-amd64/helm.exe"))
+        );
+        assert_eq!(sum.unwrap(), format!("{u}.sha256sum"));
+        let (u, ..) = url(Tool::Helm, "darwin-arm64").unwrap();
+        assert_eq!(u, "https://get.helm.sh/helm-v3.17.0-darwin-arm64.tar.gz");
+        // minikube: raw binaries, windows-amd64.exe, no windows-arm64.
+        let (u, kind, ..) = url(Tool::Minikube, "darwin-arm64").unwrap();
+        assert_eq!(
+            u,
+            "https://storage.googleapis.com/minikube/releases/v1.35.0/minikube-darwin-arm64"
+        );
+        assert_eq!(kind, "binary");
+        let (u, _, _, _, sum) = url(Tool::Minikube, "windows-amd64").unwrap();
+        assert_eq!(
+            u,
+            "https://storage.googleapis.com/minikube/releases/v1.35.0/minikube-windows-amd64.exe"
+        );
+        assert_eq!(sum.unwrap(), format!("{u}.sha256"));
+        assert!(url(Tool::Minikube, "windows-arm64").is_none());
+        // docker: x86_64/aarch64 and linux/mac/win, tgz with docker/docker, zip on windows.
+        let docker = [
+            (
+                "linux-amd64",
+                "https://download.docker.com/linux/static/stable/x86_64/docker-27.3.1.tgz",
+                "docker/docker",
+                true,
+            ),
+            (
+                "linux-arm64",
+                "https://download.docker.com/linux/static/stable/aarch64/docker-27.3.1.tgz",
+                "docker/docker",
+                false,
+            ),
+            (
+                "darwin-amd64",
+                "https://download.docker.com/mac/static/stable/x86_64/docker-27.3.1.tgz",
+                "docker/docker",
+                true,
+            ),
+            (
+                "darwin-arm64",
+                "https://download.docker.com/mac/static/stable/aarch64/docker-27.3.1.tgz",
+                "docker/docker",
+                true,
+            ),
+            (
+                "windows-amd64",
+                "https://download.docker.com/win/static/stable/x86_64/docker-27.3.1.zip",
+                "docker/docker.exe",
+                false,
+            ),
+        ];
+        for (p, want, want_member, want_pinned) in docker {
+            let (u, _, member, pinned, sum) = url(Tool::Docker, p).unwrap();
+            assert_eq!(u, want, "{p}");
+            assert_eq!(member.as_deref(), Some(want_member), "{p}");
+            assert_eq!(pinned, want_pinned, "{p}");
+            assert!(sum.is_none(), "docker publishes no checksums");
+        }
+        assert!(url(Tool::Docker, "windows-arm64").is_none());
+        // VirtualBox: one installer per OS, SHA256SUMS listing, no arm64 outside macOS.
+        let vbox = [
+            ("linux-amd64", "VirtualBox-7.2.10-174163-Linux_amd64.run"),
+            ("darwin-amd64", "VirtualBox-7.2.10-174163-OSX.dmg"),
+            ("darwin-arm64", "VirtualBox-7.2.10-174163-macOSArm64.dmg"),
+            ("windows-amd64", "VirtualBox-7.2.10-174163-Win.exe"),
+        ];
+        for (p, file) in vbox {
+            let (u, kind, _, _, sum) = url(Tool::Virtualbox, p).unwrap();
+            assert_eq!(
+                u,
+                format!("https://download.virtualbox.org/virtualbox/7.2.10/{file}")
+            );
+            assert_eq!(kind, "installer");
+            assert_eq!(
+                sum.unwrap(),
+                "https://download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS"
+            );
+        }
+        assert!(url(Tool::Virtualbox, "linux-arm64").is_none());
+        assert!(url(Tool::Virtualbox, "windows-arm64").is_none());
+    }
+
+    /// The shipped hashes are the ones recorded in tools.md §5 (spot checks per tool).
+    #[test]
+    fn embedded_hashes_are_the_published_ones() {
+        let m = Manifest::embedded().unwrap();
+        let hash = |t: Tool, p: &str| {
+            m.get(t)
+                .unwrap()
+                .artifact(p.parse().unwrap())
+                .unwrap()
+                .sha256
+        };
+        assert_eq!(
+            hash(Tool::Kubectl, "linux-amd64").unwrap(),
+            "7a3adf80ca74b1b2afdfc7f4570f0005ca03c2812367ffb6ee2f731d66e45e61"
+        );
+        assert_eq!(
+            hash(Tool::Helm, "windows-amd64").unwrap(),
+            "0625e51437107991922f76adbec4a4f12a4438942182677399ab758a3ec8bdc5"
+        );
+        assert_eq!(
+            hash(Tool::Minikube, "linux-arm64").unwrap(),
+            "75549bfdbc3fe483c060e5aa5b848374426552d7e346df8bd15ad77532243767"
+        );
+        assert_eq!(
+            hash(Tool::Docker, "darwin-arm64").unwrap(),
+            "9dae125282116146b06eb777c2125ddda6c0468c0b9ad6c72a82edbc6783a77b"
+        );
+        assert_eq!(
+            hash(Tool::Virtualbox, "darwin-arm64").unwrap(),
+            "95bc371769ad9afa7defbff15f2fbc07f641a0a4fcb0cf3cc8116101ff741060"
+        );
+        // Every platform that has no pinned hash has a checksum_url, except docker (no upstream
+        // checksums), whose unpinned platforms --fix refuses.
+        for spec in &m.tools {
+            for p in Platform::all() {
+                if let Some(a) = spec.artifact(p) {
+                    assert!(
+                        a.sha256.is_some() || a.checksum_url.is_some() || spec.tool == Tool::Docker,
+                        "{} {p}",
+                        spec.tool
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn line_col_counts_characters() {
         let text = "a\nb✓c\n";

@@ -106,10 +106,10 @@ pub fn text(findings: &[Finding], header: &Header, colour: bool) -> String {
             .map(|s| s.path.display().to_string())
             .unwrap_or_default();
         let row = format!(
-            "[{}] {:<10} {:<10} {:<found_w$}  pinned {:<14} {}",
+            "[{}] {:<10} {} {:<found_w$}  pinned {:<14} {}",
             paint(mark, mark.symbol()),
             f.tool.name(),
-            paint(mark, verdict(f)),
+            paint(mark, &format!("{:<10}", verdict(f))),
             found,
             f.pinned,
             path
@@ -285,4 +285,132 @@ pub fn json(findings: &[Finding], header: &Header) -> String {
     let mut s = serde_json::to_string_pretty(&report).expect("report serialises");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::diagnose;
+    use crate::diagnose::tests::{copy, layout, read};
+    use crate::manifest::Manifest;
+    use crate::overrides::{OverrideEntry, Overrides};
+    use crate::probe::{CopyState, Observation, Origin};
+    use crate::tool::Tool;
+
+    /// One machine with every kind of row.
+    fn findings() -> (Vec<Finding>, Header) {
+        let m = Manifest::embedded().unwrap();
+        let obs = vec![
+            Observation { tool: Tool::Docker, copies: vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))] },
+            Observation { tool: Tool::Virtualbox, copies: vec![] },
+            Observation {
+                tool: Tool::Minikube,
+                copies: vec![copy(
+                    "/usr/local/bin/minikube",
+                    Origin::Path(2),
+                    CopyState::Failed {
+                        reason: "`/usr/local/bin/minikube version` did not answer within 15 s and was stopped".into(),
+                        timed_out: true,
+                        output: None,
+                    },
+                )],
+            },
+            Observation {
+                tool: Tool::Kubectl,
+                copies: vec![
+                    copy("/usr/bin/kubectl", Origin::Path(1), read("1.32.4-dispatcher")),
+                    copy("/h/.aladdin/bin/kubectl", Origin::Path(3), read("1.30.6")),
+                ],
+            },
+            Observation { tool: Tool::Helm, copies: vec![copy("/opt/helm/helm", Origin::Path(0), read("2.9.1+g20adb27"))] },
+        ];
+        let mut overrides = Overrides::default();
+        overrides.entries.insert(
+            Tool::Helm,
+            OverrideEntry {
+                version: "2.9.1+g20adb27".into(),
+                path: "/opt/helm/helm".into(),
+                pin: "3.17.0".into(),
+                reason: Some("legacy charts".into()),
+                recorded: Some("2026-11-24T10:00:00Z".into()),
+            },
+        );
+        let l = layout(Some(3));
+        let f = diagnose(&m, &obs, &overrides, &l);
+        (
+            f,
+            Header {
+                layout: l,
+                manifest: "versions.toml (embedded)".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn text_report() {
+        let (f, h) = findings();
+        insta::assert_snapshot!(text(&f, &h, false));
+    }
+
+    #[test]
+    fn text_report_colour_only_when_asked_and_never_alone() {
+        let (f, h) = findings();
+        let coloured = text(&f, &h, true);
+        assert!(coloured.contains("\x1b[31m✗\x1b[0m"));
+        assert!(coloured.contains("\x1b[32m✓\x1b[0m"));
+        // Strip the escapes: the same words and marks remain.
+        let mut plain = String::new();
+        let mut chars = coloured.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for d in chars.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                plain.push(c);
+            }
+        }
+        assert_eq!(plain, text(&f, &h, false));
+    }
+
+    #[test]
+    fn json_report() {
+        let (f, h) = findings();
+        let j = json(&f, &h);
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(v["ok"], false);
+        insta::assert_snapshot!(j);
+    }
+
+    #[test]
+    fn all_satisfied_summary() {
+        let m = Manifest::embedded().unwrap();
+        let obs = vec![Observation {
+            tool: Tool::Kubectl,
+            copies: vec![copy("/usr/bin/kubectl", Origin::Path(0), read("1.30.6"))],
+        }];
+        let l = layout(Some(0));
+        let f = diagnose(&m, &obs, &Overrides::default(), &l);
+        let t = text(
+            &f,
+            &Header {
+                layout: l.clone(),
+                manifest: "m".into(),
+            },
+            false,
+        );
+        assert!(t.contains("✓ The tool is as pinned."), "{t}");
+        assert!(
+            json(
+                &f,
+                &Header {
+                    layout: l,
+                    manifest: "m".into()
+                }
+            )
+            .contains("\"ok\": true")
+        );
+    }
 }
