@@ -5,7 +5,6 @@
 //! Run: `cargo bench --bench check`
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::time::{Duration, Instant};
