@@ -645,3 +645,21 @@ fn real_kubectl_and_docker_where_present() {
     }
     eprintln!("checked {checked} real binaries");
 }
+
+#[test]
+fn a_tool_that_floods_its_output_is_drained_and_bounded() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    let d = sb.path_dir("tools");
+    fake(
+        &d,
+        &Fake {
+            file: "minikube",
+            delay: None,
+            body: "head -c 2000000 /dev/zero | tr '\\0' 'x' >&2\necho 'minikube version: v1.35.0'\nhead -c 2000000 /dev/zero | tr '\\0' 'y'".into(),
+        },
+    );
+    let (code, r) = sb.check_json(&["--only", "minikube", "--probe-timeout", "20"]);
+    assert_eq!(row(&r, "minikube")["found"], "1.35.0", "{r:#}");
+    assert_eq!(code, Some(0));
+}
