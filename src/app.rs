@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> u8 {
         }) => {
             runtime().and_then(|rt| rt.block_on(run_override(&ctx, *tool, reason.clone(), *clear)))
         }
+        None if cli.fix => runtime().and_then(|rt| rt.block_on(crate::fix::run_fix(&ctx, &cli))),
         None => runtime().and_then(|rt| rt.block_on(run_check(&ctx, &cli))),
     };
     match result {

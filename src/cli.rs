@@ -35,6 +35,10 @@ pub struct Cli {
     #[arg(long, requires = "fix")]
     pub allow_sudo: bool,
 
+    /// With --fix: how long to wait for another --fix to finish
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub lock_timeout: u64,
+
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -27,6 +27,7 @@ pub struct Context {
     pub shell: Option<String>,
     pub virtualbox_dirs: Vec<PathBuf>,
     pub transfer_timeout: Duration,
+    pub lock_timeout: Duration,
     pub probe: ProbeOptions,
 }
 
@@ -113,6 +114,7 @@ impl Context {
             shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
             virtualbox_dirs,
             transfer_timeout: Duration::from_secs(cli.common.timeout.max(1)),
+            lock_timeout: Duration::from_secs(cli.lock_timeout),
             probe: ProbeOptions {
                 timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
             },

@@ -18,6 +18,7 @@ pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
 
 /// Removes the file on drop unless `keep` was called: no half-written file survives an error
 /// or a panic.
+#[derive(Debug)]
 pub struct TempFile {
     path: Option<PathBuf>,
 }

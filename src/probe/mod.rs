@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 pub use locate::{Candidate, SearchSpace, locate};
 pub use parse::{RawOutput, Reading};
-pub use runner::{ProbeOptions, observe, observe_tool, probe_path};
+pub use runner::{ProbeOptions, observe, observe_tool, probe_path, run_command};
 
 use crate::tool::Tool;
 

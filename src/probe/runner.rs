@@ -148,6 +148,14 @@ fn human_duration(d: Duration) -> String {
     }
 }
 
+/// Runs a command the way probes run: no shell, stdin closed, `LC_ALL=C`, bounded output, and
+/// killed (with everything it started) at the timeout. None when it could not run or timed out.
+pub async fn run_command(path: &Path, args: &[&str], timeout: Duration) -> Option<RawOutput> {
+    run(path, args, tokio::time::Instant::now() + timeout)
+        .await
+        .ok()
+}
+
 enum RunError {
     TimedOut,
     Spawn(std::io::Error),

@@ -1,0 +1,76 @@
+//! I/O: one `--fix` at a time. An advisory lock (flock) on `CACHE/lock`; a second run waits with
+//! a message, up to a bound, then gives up naming the holder. The kernel drops the lock when
+//! the holder exits, however it exits.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::progress::Progress;
+
+pub struct Lock {
+    _file: File,
+}
+
+pub async fn acquire(
+    cache_dir: &Path,
+    wait: Duration,
+    progress: &dyn Progress,
+) -> Result<Lock, String> {
+    std::fs::create_dir_all(cache_dir)
+        .map_err(|e| format!("cannot create the cache dir {}: {e}", cache_dir.display()))?;
+    let path = cache_dir.join("lock");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.set_len(0);
+                let _ = file.seek(SeekFrom::Start(0));
+                let _ = writeln!(file, "pid {}", std::process::id());
+                let _ = file.flush();
+                return Ok(Lock { _file: file });
+            }
+            Err(TryLockError::WouldBlock) => {
+                let holder = holder(&path);
+                if started.elapsed() >= wait {
+                    return Err(format!(
+                        "another aladdin-doctor --fix ({holder}) is installing and still holds {} after {} s; try again when it has finished",
+                        path.display(),
+                        wait.as_secs()
+                    ));
+                }
+                if !told {
+                    told = true;
+                    progress.note(format!(
+                        "waiting for another aladdin-doctor --fix ({holder}) to finish (up to {} s)…",
+                        wait.as_secs()
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(format!("cannot lock {}: {e}", path.display()));
+            }
+        }
+    }
+}
+
+fn holder(path: &Path) -> String {
+    let mut s = String::new();
+    let _ = File::open(path).and_then(|mut f| f.read_to_string(&mut s));
+    let s = s.trim();
+    if s.is_empty() {
+        "pid unknown".into()
+    } else {
+        s.to_string()
+    }
+}
