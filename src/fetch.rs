@@ -342,7 +342,18 @@ impl Fetcher {
             total,
         });
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| classify(url, e, self.stall))?;
+            let chunk = chunk.map_err(|e| {
+                let e = classify(url, e, self.stall);
+                if e.message.contains("stalled") {
+                    return e;
+                }
+                let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+                FetchError::new(
+                    url,
+                    format!("the connection closed after {} bytes{of}", state.len),
+                    true,
+                )
+            })?;
             if first && !chunk.is_empty() {
                 first = false;
                 if checksum::looks_like_html(&chunk) {

@@ -271,11 +271,14 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let manifest = app::load_manifest(ctx)?;
     let (_, overrides) = app::load_overrides(ctx)?;
     let tools = app::selected_tools(&manifest, &cli.common.only)?;
-    let (observations, findings) = app::diagnose_now(ctx, &manifest, &overrides, &tools).await;
+    let (mut observations, findings) = app::diagnose_now(ctx, &manifest, &overrides, &tools).await;
     let layout = app::layout(ctx);
-    let plan = plan::plan(&findings, &manifest, &layout, ctx.mirror.as_deref(), |t| {
-        tools.contains(&t)
-    });
+    let planner = |findings: &[Finding]| {
+        plan::plan(findings, &manifest, &layout, ctx.mirror.as_deref(), |t| {
+            tools.contains(&t)
+        })
+    };
+    let mut plan = planner(&findings);
     if cli.dry_run {
         emit(&plan.render(&ctx.bin_dir))?;
         return Ok(diagnose::exit_code(&findings) as u8);
@@ -290,9 +293,15 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
 
     let mut outcomes = Vec::new();
     if plan.downloads().next().is_some() {
-        let _lock = crate::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress)
+        let lock = crate::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress)
             .await
             .map_err(Fatal)?;
+        if lock.waited {
+            // Lock, then re-check: the other run may have installed what we wanted.
+            let (o, f) = app::diagnose_now(ctx, &manifest, &overrides, &tools).await;
+            observations = o;
+            plan = planner(&f);
+        }
         install::clean_stale(&ctx.bin_dir);
         let fetcher = Arc::new(Fetcher::new(&ctx.cache_dir, ctx.transfer_timeout).map_err(Fatal)?);
         let work = execute(

@@ -11,6 +11,8 @@ use crate::progress::Progress;
 
 pub struct Lock {
     _file: File,
+    /// Another run held the lock first: what it did may have changed the picture.
+    pub waited: bool,
 }
 
 pub async fn acquire(
@@ -37,7 +39,10 @@ pub async fn acquire(
                 let _ = file.seek(SeekFrom::Start(0));
                 let _ = writeln!(file, "pid {}", std::process::id());
                 let _ = file.flush();
-                return Ok(Lock { _file: file });
+                return Ok(Lock {
+                    _file: file,
+                    waited: told,
+                });
             }
             Err(TryLockError::WouldBlock) => {
                 let holder = holder(&path);

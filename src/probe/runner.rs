@@ -179,7 +179,7 @@ async fn run(
     #[cfg(unix)]
     cmd.process_group(0);
 
-    let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+    let mut child = spawn(&mut cmd).await.map_err(RunError::Spawn)?;
     let pid = child.id();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -208,6 +208,22 @@ async fn run(
             let _ = child.start_kill();
             let _ = child.wait().await;
             Err(RunError::TimedOut)
+        }
+    }
+}
+
+/// Spawns, retrying briefly on ETXTBSY: a binary we just installed can still be open for
+/// writing in a child that another thread forked but has not yet exec'd.
+async fn spawn(cmd: &mut Command) -> std::io::Result<tokio::process::Child> {
+    const ETXTBSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && cfg!(unix) && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            other => return other,
         }
     }
 }
@@ -243,3 +259,32 @@ fn kill_group(pid: Option<u32>) {
 
 #[cfg(not(unix))]
 fn kill_group(_pid: Option<u32>) {}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_binary_still_open_for_writing_is_retried_not_failed() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("kubectl");
+        let mut f = std::fs::File::create(&p).unwrap();
+        f.write_all(b"#!/bin/sh\necho 'Client Version: v1.30.6'\n")
+            .unwrap();
+        f.set_permissions(std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        // While `f` is open for writing, exec fails with ETXTBSY.
+        let path = p.clone();
+        let probe = tokio::spawn(async move {
+            probe_path(Tool::Kubectl, &path, &ProbeOptions::default()).await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(f);
+        match probe.await.unwrap() {
+            CopyState::Read(r) => assert_eq!(r.version.raw, "1.30.6"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
