@@ -63,6 +63,14 @@ pub fn stage(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = TempFile::new(fsutil::temp_path(dir, &name));
+    // A raw binary is already verified in the cache: link it instead of writing it a second
+    // time (same file system); the fsync below then makes both durable at once.
+    if archive == ArchiveKind::Binary && fs::hard_link(artifact, tmp.path()).is_ok() {
+        let f = File::open(tmp.path()).map_err(io_at(tmp.path()))?;
+        fsutil::set_mode(&f, Some(0o755)).map_err(io_at(tmp.path()))?;
+        f.sync_all().map_err(io_at(tmp.path()))?;
+        return Ok(tmp);
+    }
     {
         let mut out = fsutil::create_new(tmp.path()).map_err(io_at(tmp.path()))?;
         match (archive, member) {
@@ -319,6 +327,44 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["artifact", "kubectl"]);
+    }
+
+    #[test]
+    fn binary_is_linked_on_one_file_system_and_copied_across() {
+        use std::os::unix::fs::MetadataExt;
+        let d = tempfile::tempdir().unwrap();
+        let art = d.path().join("artifact");
+        fs::write(&art, b"#!/bin/sh\n").unwrap();
+        let dest = d.path().join("bin/kubectl");
+        let staged = stage(&art, ArchiveKind::Binary, None, &dest).unwrap();
+        assert_eq!(
+            fs::metadata(staged.path()).unwrap().ino(),
+            fs::metadata(&art).unwrap().ino()
+        );
+        drop(staged);
+        assert!(
+            art.exists(),
+            "dropping the staged link keeps the cached file"
+        );
+        // Another file system (tmpfs), where a hard link is impossible: a real copy.
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() && fs::metadata(shm).unwrap().dev() != fs::metadata(d.path()).unwrap().dev()
+        {
+            let other = tempfile::tempdir_in(shm).unwrap();
+            let art2 = other.path().join("artifact");
+            fs::write(&art2, b"#!/bin/sh\necho copied\n").unwrap();
+            let staged = stage(&art2, ArchiveKind::Binary, None, &dest).unwrap();
+            assert_ne!(
+                fs::metadata(staged.path()).unwrap().ino(),
+                fs::metadata(&art2).unwrap().ino()
+            );
+            assert_eq!(fs::read(staged.path()).unwrap(), fs::read(&art2).unwrap());
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(staged.path()).unwrap().permissions().mode() & 0o777,
+                0o755
+            );
+        }
     }
 
     #[test]
