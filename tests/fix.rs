@@ -805,3 +805,51 @@ fn interrupted_download_leaves_nothing_behind_and_resumes() {
         assert_eq!(fs::read(w.bin("kubectl")).unwrap(), bytes);
     }
 }
+
+#[test]
+fn proxies_from_the_environment_are_honoured() {
+    let (k, bytes) = kubectl_release();
+    let mut w = World::new(&[&k]);
+    w.serve(&k, file(bytes.clone()));
+    // The mirror's host does not exist; only the proxy can reach it.
+    let mirror = "http://mirror.invalid";
+    w.sb.env.insert("HTTP_PROXY".into(), w.server.base());
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "--fix",
+            "--manifest",
+            w.manifest.to_str().unwrap(),
+            "--mirror",
+            mirror,
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let a = args(&[]);
+    let out = w.sb.run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let req = &w.server.requests()[0];
+    assert_eq!(req.via_proxy_host.as_deref(), Some("mirror.invalid"));
+    assert_eq!(fs::read(w.bin("kubectl")).unwrap(), bytes);
+
+    // NO_PROXY sends it direct, where the host does not resolve: a clear failure.
+    fs::remove_file(w.bin("kubectl")).unwrap();
+    fs::remove_dir_all(w.sb.cache_dir()).unwrap();
+    w.sb.env.insert("NO_PROXY".into(), "mirror.invalid".into());
+    let out = w.sb.run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.contains("mirror.invalid"), "{}", out.stdout);
+    assert_eq!(w.server.requests().len(), 1);
+}
+
+#[test]
+fn creates_a_missing_bin_dir_and_quiet_means_quiet() {
+    let (k, bytes) = kubectl_release();
+    let w = World::new(&[&k]);
+    w.serve(&k, file(bytes.clone()));
+    fs::remove_dir_all(w.sb.bin_dir()).unwrap();
+    let out = w.fix(&["-q"]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert_eq!(fs::read(w.bin("kubectl")).unwrap(), bytes);
+}

@@ -37,6 +37,8 @@ pub enum Route {
 pub struct Request {
     pub path: String,
     pub range: Option<String>,
+    /// The host of an absolute-form request (the server was used as a proxy).
+    pub via_proxy_host: Option<String>,
 }
 
 pub struct Server {
@@ -129,7 +131,22 @@ fn handle(
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    // A client talking to a proxy sends the absolute URI: keep the host, route on the path.
+    let (via_proxy_host, path) = match target.strip_prefix("http://") {
+        Some(rest) => {
+            let (host, p) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (
+                Some(host.to_string()),
+                if p.is_empty() {
+                    "/".to_string()
+                } else {
+                    p.to_string()
+                },
+            )
+        }
+        None => (None, target),
+    };
     let mut range = None;
     loop {
         let mut h = String::new();
@@ -145,6 +162,7 @@ fn handle(
     log.lock().unwrap().push(Request {
         path: path.clone(),
         range: range.clone(),
+        via_proxy_host,
     });
     let n = {
         let mut c = counts.lock().unwrap();
