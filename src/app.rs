@@ -44,6 +44,9 @@ pub fn run(cli: Cli) -> u8 {
             runtime().and_then(|rt| rt.block_on(run_override(&ctx, *tool, reason.clone(), *clear)))
         }
         None if cli.fix => runtime().and_then(|rt| rt.block_on(crate::fix::run_fix(&ctx, &cli))),
+        None if !cli.check && cli.format == Format::Text && ctx.stdin_tty && ctx.stdout_tty => {
+            runtime().and_then(|rt| rt.block_on(crate::tui::run(&ctx, &cli)))
+        }
         None => runtime().and_then(|rt| rt.block_on(run_check(&ctx, &cli))),
     };
     match result {
@@ -246,9 +249,9 @@ async fn run_override(
         path: found.path.clone(),
         pin: finding.pinned.clone(),
         reason,
-        recorded: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
+        recorded: None,
     };
-    write_overrides(&path, &Overrides::with_entry(&text, tool, &entry))?;
+    save_override(ctx, tool, entry)?;
     emit(&format!(
         "{tool} {version} at {} is kept instead of {} (recorded in {}); it is reported again if the pin or the binary changes\n",
         found.path.display(),
@@ -256,6 +259,23 @@ async fn run_override(
         path.display()
     ))?;
     Ok(EXIT_OK)
+}
+
+/// Records `entry` (stamped now) in the overrides file, keeping everything else in it. Used by
+/// `aladdin-doctor override` and the TUI's "keep mine". A broken file is left untouched.
+pub fn save_override(
+    ctx: &Context,
+    tool: Tool,
+    mut entry: OverrideEntry,
+) -> Result<OverrideEntry, Fatal> {
+    let (text, _) = load_overrides(ctx)?;
+    entry.recorded =
+        Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+    write_overrides(
+        &ctx.overrides_path(),
+        &Overrides::with_entry(&text, tool, &entry),
+    )?;
+    Ok(entry)
 }
 
 fn write_overrides(path: &Path, text: &str) -> Result<(), Fatal> {

@@ -24,5 +24,6 @@ pub mod probe;
 pub mod progress;
 pub mod report;
 pub mod tool;
+pub mod tui;
 pub mod vbox;
 pub mod version;

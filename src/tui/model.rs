@@ -1,0 +1,293 @@
+//! PURE: the TUI's state, its messages and the commands `update` asks the shell to run.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::diagnose::{Finding, Fix, Layout, Status};
+use crate::fix::Outcome;
+use crate::manifest::Manifest;
+use crate::overrides::{OverrideEntry, Overrides};
+use crate::plan::Plan;
+use crate::probe::Observation;
+use crate::progress::{Event, Phase as Step};
+use crate::tool::Tool;
+
+/// Keys, already translated from the terminal's events (so `update` needs no terminal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Up,
+    Down,
+    Enter,
+    Esc,
+    Backspace,
+    Char(char),
+    CtrlC,
+}
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(Key),
+    Resize(u16, u16),
+    /// Time since start, for spinners, rates and ETAs.
+    Tick(Duration),
+    /// A probe finished; stale generations are dropped.
+    Probed {
+        generation: u64,
+        observation: Observation,
+    },
+    /// A progress event from the apply worker, with the time since start.
+    Progress(Event, Duration),
+    /// "Keep mine" was recorded in the overrides file (or could not be).
+    Kept {
+        tool: Tool,
+        result: Result<OverrideEntry, String>,
+    },
+    /// The apply worker finished; whether minikube's VM is running (for VirtualBox).
+    Applied {
+        outcomes: Vec<Outcome>,
+        minikube_running: bool,
+    },
+    PrivilegedDone(Result<(), String>),
+    /// SIGTERM or the like: cancel and leave.
+    Terminate,
+}
+
+/// What the user chose for an unsatisfied row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    Install,
+    Keep,
+    Skip,
+}
+
+impl Choice {
+    pub fn word(self) -> &'static str {
+        match self {
+            Choice::Install => "install",
+            Choice::Keep => "keep mine",
+            Choice::Skip => "skip",
+        }
+    }
+}
+
+/// A request for "keep mine": the override is stamped and written by the shell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keep {
+    pub tool: Tool,
+    pub version: String,
+    pub path: PathBuf,
+    pub pin: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cmd {
+    Probe {
+        generation: u64,
+    },
+    Apply {
+        keeps: Vec<Keep>,
+        plan: Plan,
+    },
+    /// Leave the alternate screen and run these (VirtualBox's privileged installer).
+    RunPrivileged {
+        commands: Vec<Vec<String>>,
+    },
+    /// Cancel the running apply (no partial files are left).
+    Cancel,
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Probing,
+    Ready,
+    Applying,
+    Done,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// The in-place prompt for the selected row; `at` is the highlighted option.
+    Prompt {
+        at: usize,
+    },
+    /// Typing the optional reason for "keep mine".
+    Reason {
+        buffer: String,
+    },
+    Help,
+    ConfirmApply,
+    ConfirmQuit,
+    ConfirmSudo {
+        installer: PathBuf,
+        commands: Vec<Vec<String>>,
+        minikube_running: bool,
+    },
+}
+
+/// Live transfer state of a row while applying.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transfer {
+    pub step: Option<Step>,
+    pub detail: String,
+    pub done: u64,
+    pub total: Option<u64>,
+    /// When the first byte count arrived, and how many bytes there were then.
+    pub started: Option<(Duration, u64)>,
+    /// Bytes per second.
+    pub rate: Option<f64>,
+}
+
+impl Transfer {
+    pub fn eta(&self) -> Option<Duration> {
+        let (rate, total) = (self.rate?, self.total?);
+        (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / rate))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub tool: Tool,
+    pub pinned: String,
+    /// None while its probe runs.
+    pub finding: Option<Finding>,
+    pub choice: Option<Choice>,
+    pub reason: Option<String>,
+    pub transfer: Option<Transfer>,
+    /// What the last apply did to this row.
+    pub outcome: Option<Result<String, String>>,
+    /// A probe for this row is running.
+    pub probing: bool,
+}
+
+impl Row {
+    /// The choices that make sense for this row, in prompt order.
+    pub fn choices(&self) -> Vec<Choice> {
+        let Some(f) = &self.finding else {
+            return Vec::new();
+        };
+        if f.satisfied() {
+            return Vec::new();
+        }
+        let mut v = Vec::new();
+        let installable = match f.fix {
+            Some(Fix::Install) => true,
+            Some(Fix::Manual) => {
+                f.tool == Tool::Virtualbox
+                    && matches!(f.status, Status::Missing | Status::Drift | Status::Unknown)
+                    && !f.hint.as_deref().unwrap_or("").contains("has no release")
+            }
+            None => false,
+        };
+        if installable {
+            v.push(Choice::Install);
+        }
+        if f.status == Status::Drift {
+            v.push(Choice::Keep);
+        }
+        v.push(Choice::Skip);
+        v
+    }
+
+    pub fn default_choice(&self) -> Option<Choice> {
+        let c = self.choices();
+        if c.contains(&Choice::Install) {
+            Some(Choice::Install)
+        } else if c.is_empty() {
+            None
+        } else {
+            Some(Choice::Skip)
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub manifest: Manifest,
+    pub overrides: Overrides,
+    pub layout: Layout,
+    pub mirror: Option<String>,
+    pub colour: bool,
+    pub rows: Vec<Row>,
+    pub selected: usize,
+    pub generation: u64,
+    pub phase: Phase,
+    pub mode: Mode,
+    pub details: bool,
+    pub size: (u16, u16),
+    pub now: Duration,
+    /// One line about what just happened (kept, failed to write, …).
+    pub status: Option<String>,
+    /// The probes running now follow an apply: when they finish, the run is done.
+    pub after_apply: bool,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(
+        manifest: Manifest,
+        overrides: Overrides,
+        layout: Layout,
+        tools: &[Tool],
+        mirror: Option<String>,
+        colour: bool,
+        size: (u16, u16),
+    ) -> Model {
+        let rows = manifest
+            .tools
+            .iter()
+            .filter(|s| tools.contains(&s.tool))
+            .map(|s| Row {
+                tool: s.tool,
+                pinned: s.pin_display(),
+                finding: None,
+                choice: None,
+                reason: None,
+                transfer: None,
+                outcome: None,
+                probing: true,
+            })
+            .collect();
+        Model {
+            manifest,
+            overrides,
+            layout,
+            mirror,
+            colour,
+            rows,
+            selected: 0,
+            generation: 0,
+            phase: Phase::Probing,
+            mode: Mode::Normal,
+            details: false,
+            size,
+            now: Duration::ZERO,
+            status: None,
+            after_apply: false,
+            quit: false,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn busy(&self) -> bool {
+        self.phase == Phase::Applying
+    }
+
+    pub fn findings(&self) -> Vec<Finding> {
+        self.rows.iter().filter_map(|r| r.finding.clone()).collect()
+    }
+
+    /// The rows the user chose to install, and to keep.
+    pub fn chosen(&self, c: Choice) -> Vec<Tool> {
+        self.rows
+            .iter()
+            .filter(|r| r.choice == Some(c) && r.choices().contains(&c))
+            .map(|r| r.tool)
+            .collect()
+    }
+}

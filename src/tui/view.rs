@@ -1,0 +1,629 @@
+//! PURE: `view(model, frame)`. Draws the model; decides nothing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wrap};
+
+use super::model::*;
+use super::update::plan_lines;
+use crate::diagnose::Finding;
+use crate::plan::mirror_url;
+use crate::progress::Phase as Step;
+use crate::report::{Mark, verdict};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+struct Theme {
+    colour: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.colour {
+            Style::default().fg(c)
+        } else {
+            Style::default()
+        }
+    }
+    fn mark(&self, m: Mark) -> Style {
+        self.fg(match m {
+            Mark::Good => Color::Green,
+            Mark::Warn => Color::Yellow,
+            Mark::Bad => Color::Red,
+        })
+    }
+    fn dim(&self) -> Style {
+        if self.colour {
+            Style::default().fg(Color::DarkGray)
+        } else {
+            Style::default()
+        }
+    }
+    fn key(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+}
+
+pub fn view(m: &Model, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "aladdin-doctor needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge the window, or press q to quit.",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let t = Theme { colour: m.colour };
+    let prompt_lines = match &m.mode {
+        Mode::Prompt { .. } | Mode::Reason { .. } => 1,
+        _ => 0,
+    };
+    let table_h = (m.rows.len() as u16 + 3 + prompt_lines).min(area.height - 8);
+    let [head, table, pane, status, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(table_h),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    header(m, &t, f, head);
+    rows(m, &t, f, table);
+    lower_pane(m, &t, f, pane);
+    f.render_widget(Paragraph::new(status_line(m)).style(t.dim()), status);
+    f.render_widget(Paragraph::new(footer_line(m, &t)), footer);
+
+    match &m.mode {
+        Mode::Help => popup(f, area, "Keys", help_text(&t), 64, 16),
+        Mode::ConfirmApply => {
+            let mut lines: Vec<Line> = plan_lines(m).into_iter().map(Line::from).collect();
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("y", t.key()),
+                Span::raw(" / ↵ apply   "),
+                Span::styled("n", t.key()),
+                Span::raw(" / esc back"),
+            ]));
+            let h = lines.len() as u16 + 2;
+            popup(f, area, "Apply this plan?", Text::from(lines), 70, h);
+        }
+        Mode::ConfirmQuit => popup(
+            f,
+            area,
+            "Quit?",
+            Text::from(vec![
+                Line::from("Work is running. Quit and cancel it?"),
+                Line::from("Nothing half-installed is left; downloads resume next time."),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("y", t.key()),
+                    Span::raw(" quit   "),
+                    Span::styled("n", t.key()),
+                    Span::raw(" / esc keep going"),
+                ]),
+            ]),
+            66,
+            6,
+        ),
+        Mode::ConfirmSudo {
+            installer,
+            commands,
+            minikube_running,
+        } => {
+            let mut lines = vec![
+                Line::from("The VirtualBox installer is verified:"),
+                Line::from(format!("  {}", installer.display())),
+                Line::from("Installing it needs admin rights. These commands will run"),
+                Line::from("outside this screen, so that sudo can ask for your password:"),
+            ];
+            if *minikube_running {
+                lines.push(Line::from(
+                    "  minikube stop     (its VM is running: stop it first)",
+                ));
+            }
+            for c in commands {
+                lines.push(Line::from(format!("  {}", crate::vbox::render(c))));
+            }
+            lines.push(Line::from(""));
+            lines.push(if *minikube_running {
+                Line::from(vec![
+                    Span::styled("m", t.key()),
+                    Span::raw(" stop minikube, then install   "),
+                    Span::styled("n", t.key()),
+                    Span::raw(" not now"),
+                ])
+            } else {
+                Line::from(vec![
+                    Span::styled("y", t.key()),
+                    Span::raw(" run them now   "),
+                    Span::styled("n", t.key()),
+                    Span::raw(" not now"),
+                ])
+            });
+            let h = lines.len() as u16 + 2;
+            popup(f, area, "VirtualBox", Text::from(lines), 76, h);
+        }
+        _ => {}
+    }
+}
+
+fn header(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
+    let l = &m.layout;
+    let on_path = match l.bin_dir_index {
+        Some(0) => "first on PATH",
+        Some(_) => "on PATH, not first",
+        None => "not on PATH",
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(
+                "aladdin-doctor",
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!("  {} · pins from {}", l.platform, m.manifest.source),
+                t.dim(),
+            ),
+        ]),
+        Line::from(Span::styled(
+            format!("bin dir {} ({on_path})", l.bin_dir.display()),
+            t.dim(),
+        )),
+    ];
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn spinner(m: &Model) -> &'static str {
+    SPINNER[(m.now.as_millis() / 100) as usize % SPINNER.len()]
+}
+
+fn found_text(f: &Finding) -> String {
+    match &f.found {
+        None => "—".into(),
+        Some(s) => format!(
+            "{} {}",
+            s.version.as_deref().unwrap_or("?"),
+            s.path.display()
+        ),
+    }
+}
+
+fn human_bytes(n: f64) -> String {
+    if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.0} kB", n / 1e3)
+    } else {
+        format!("{n:.0} B")
+    }
+}
+
+fn transfer_text(tr: &Transfer) -> String {
+    match tr.step {
+        Some(Step::Download) => {
+            let pct = tr
+                .total
+                .filter(|&t| t > 0)
+                .map(|t| format!("{:>3}% ", tr.done * 100 / t))
+                .unwrap_or_default();
+            let rate = tr
+                .rate
+                .map(|r| format!("{}/s ", human_bytes(r)))
+                .unwrap_or_default();
+            let eta = tr
+                .eta()
+                .map(|e| format!("{}s", e.as_secs()))
+                .unwrap_or_default();
+            format!("{pct}{rate}{eta}").trim_end().to_string()
+        }
+        Some(s) => format!("{}…", s.word()),
+        None => "queued".into(),
+    }
+}
+
+fn action_cell(m: &Model, r: &Row, t: &Theme) -> Line<'static> {
+    if r.probing && (r.finding.is_none() || m.phase == Phase::Probing) {
+        return Line::from(format!("{} probing", spinner(m)));
+    }
+    if let Some(tr) = &r.transfer {
+        return Line::from(format!("{} {}", spinner(m), transfer_text(tr)));
+    }
+    if let Some(o) = &r.outcome {
+        return match o {
+            Ok(s) => Line::from(Span::styled(format!("✓ {s}"), t.mark(Mark::Good))),
+            Err(_) => Line::from(Span::styled("✗ failed (below)", t.mark(Mark::Bad))),
+        };
+    }
+    match r.choice {
+        Some(c) if !r.choices().is_empty() => Line::from(format!("→ {}", c.word())),
+        _ => match &r.finding {
+            Some(f) if !f.satisfied() => Line::from("see below"),
+            _ => Line::from(""),
+        },
+    }
+}
+
+fn rows(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
+    let mut out = Vec::new();
+    let mut prompt = None;
+    for (i, r) in m.rows.iter().enumerate() {
+        let selected = i == m.selected;
+        let (found, verdict_line) = match &r.finding {
+            None => (format!("{} …", spinner(m)), Line::from("")),
+            Some(fd) => {
+                let mark = Mark::of(fd);
+                (
+                    found_text(fd),
+                    Line::from(Span::styled(
+                        format!("{} {}", mark.symbol(), verdict(fd)),
+                        t.mark(mark),
+                    )),
+                )
+            }
+        };
+        let style = if selected {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        out.push(
+            TableRow::new(vec![
+                Cell::from(r.tool.name()),
+                Cell::from(found),
+                Cell::from(r.pinned.clone()),
+                Cell::from(verdict_line),
+                Cell::from(action_cell(m, r, t)),
+            ])
+            .style(style),
+        );
+        if selected && let Some(line) = prompt_line(m, r, t) {
+            // A placeholder row; the prompt is drawn over it across the whole width.
+            prompt = Some((out.len() as u16, line));
+            out.push(TableRow::new(vec![Cell::from("")]));
+        }
+    }
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Fill(1),
+        Constraint::Length(13),
+        Constraint::Length(11),
+        Constraint::Length(18),
+    ];
+    let header = TableRow::new(vec!["tool", "found", "pinned", "verdict", "action"])
+        .style(Style::default().add_modifier(Modifier::BOLD));
+    let table = Table::new(out, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(Block::bordered().title(" Tools "));
+    f.render_widget(table, area);
+    if let Some((at, line)) = prompt {
+        let y = area.y + 2 + at;
+        if y + 1 < area.bottom() {
+            let r = Rect::new(area.x + 2, y, area.width.saturating_sub(4), 1);
+            f.render_widget(Paragraph::new(line), r);
+        }
+    }
+}
+
+/// The in-place prompt under the selected row: it spans the table's width.
+fn prompt_line(m: &Model, r: &Row, t: &Theme) -> Option<Line<'static>> {
+    let f = r.finding.as_ref()?;
+    let found = f
+        .found
+        .as_ref()
+        .and_then(|s| s.version.clone())
+        .unwrap_or_default();
+    match &m.mode {
+        Mode::Prompt { at } => {
+            let mut spans = vec![Span::raw("↳ ")];
+            for (i, c) in r.choices().iter().enumerate() {
+                let (k, label) = match c {
+                    Choice::Install => ("i", format!("install pinned {}", r.pinned)),
+                    Choice::Keep => ("k", format!("keep mine {found}")),
+                    Choice::Skip => ("s", "skip".to_string()),
+                };
+                let style = if i == *at {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(format!("[{k}]"), t.key()));
+                spans.push(Span::styled(format!(" {label}"), style));
+                spans.push(Span::raw("   "));
+            }
+            Some(Line::from(spans))
+        }
+        Mode::Reason { buffer } => Some(Line::from(vec![
+            Span::raw(format!("↳ keep {found} — reason (optional): ")),
+            Span::styled(
+                format!("{buffer}▏"),
+                Style::default().add_modifier(Modifier::UNDERLINED),
+            ),
+            Span::styled("  ↵ done", t.dim()),
+        ])),
+        _ => None,
+    }
+}
+
+fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
+    let Some(r) = m.selected_row() else { return };
+    let title = if m.details {
+        format!(" {} — details (d to close) ", r.tool)
+    } else {
+        format!(" {} ", r.tool)
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    match &r.finding {
+        None => lines.push(Line::from(format!(
+            "{} asking {} its version…",
+            spinner(m),
+            r.tool
+        ))),
+        Some(fd) if m.details => details(m, fd, t, &mut lines),
+        Some(fd) => summary(r, fd, t, &mut lines),
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn summary(r: &Row, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
+    match &fd.found {
+        Some(s) => lines.push(Line::from(format!(
+            "found {} at {} · pinned {}",
+            s.version.as_deref().unwrap_or("(unreadable version)"),
+            s.path.display(),
+            fd.pinned
+        ))),
+        None => lines.push(Line::from(format!(
+            "not found on PATH · pinned {}",
+            fd.pinned
+        ))),
+    }
+    if let Some(Err(e)) = &r.outcome {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {e}"),
+            t.mark(Mark::Bad),
+        )));
+    }
+    if let Some(e) = fd.found.as_ref().and_then(|s| s.error.clone()) {
+        lines.push(Line::from(format!("• {e}")));
+    }
+    for n in &fd.notes {
+        lines.push(Line::from(format!("• {n}")));
+    }
+    match &fd.hint {
+        Some(h) => lines.push(Line::from(format!("→ {h}"))),
+        None if fd.satisfied() => lines.push(Line::from(format!(
+            "✓ {} {} is as pinned.",
+            r.tool,
+            fd.found
+                .as_ref()
+                .and_then(|s| s.version.clone())
+                .unwrap_or_default()
+        ))),
+        None => {}
+    }
+    if !r.choices().is_empty() {
+        lines.push(Line::from(Span::styled(
+            "↵ to choose: install pinned / keep mine / skip · d for details",
+            t.dim(),
+        )));
+    }
+}
+
+fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::from(Span::styled("Copies (in PATH order)", t.key())));
+    match &fd.found {
+        Some(s) => lines.push(Line::from(format!(
+            "  runs:  {}  {}",
+            s.path.display(),
+            s.version.as_deref().or(s.error.as_deref()).unwrap_or("?")
+        ))),
+        None => lines.push(Line::from("  runs:  nothing (not on PATH)")),
+    }
+    for o in &fd.others {
+        let why = if o.in_bin_dir && !o.reachable {
+            "bin dir, not on PATH"
+        } else if o.version.is_some() {
+            "shadowed"
+        } else {
+            "unusable"
+        };
+        lines.push(Line::from(format!(
+            "  also:  {}  {} ({why})",
+            o.path.display(),
+            o.version.as_deref().or(o.error.as_deref()).unwrap_or("?")
+        )));
+    }
+    let bin = m.layout.bin_dir.display().to_string();
+    if fd
+        .others
+        .iter()
+        .any(|o| o.in_bin_dir && o.version.is_some())
+    {
+        lines.push(Line::from(format!(
+            "  The copy in {bin} is not the one your PATH runs; `eval \"$(aladdin-doctor env)\"` puts {bin} first."
+        )));
+    }
+    if let Some(spec) = m.manifest.get(fd.tool) {
+        lines.push(Line::from(Span::styled(
+            format!("Pin {}", fd.pinned),
+            t.key(),
+        )));
+        if let Some(acc) = &fd.accept {
+            lines.push(Line::from(format!("  also accepted: {acc}")));
+        }
+        match spec.artifact(m.layout.platform) {
+            Some(a) => {
+                lines.push(Line::from("  from"));
+                lines.push(Line::from(format!(
+                    "    {}",
+                    mirror_url(&a.url, m.mirror.as_deref())
+                )));
+                lines.push(Line::from(match (&a.sha256, &a.checksum_url) {
+                    (Some(h), _) => format!("  sha256   {h} (pinned)"),
+                    (None, Some(u)) => format!("  sha256   from {u}"),
+                    (None, None) => {
+                        "  sha256   none published and none pinned: --fix refuses it".into()
+                    }
+                }));
+            }
+            None => lines.push(Line::from(format!(
+                "  no release for {} in {}",
+                m.layout.platform, m.manifest.source
+            ))),
+        }
+    }
+    if let Some(out) = fd.found.as_ref().and_then(|s| s.output.as_ref()) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "Probe output (exit {})",
+                out.code.map(|c| c.to_string()).unwrap_or("signal".into())
+            ),
+            t.key(),
+        )));
+        for l in out.stdout.lines().chain(out.stderr.lines()).take(6) {
+            lines.push(Line::from(format!("  {l}")));
+        }
+    }
+}
+
+fn status_line(m: &Model) -> String {
+    if let Some(s) = &m.status {
+        return s.clone();
+    }
+    match m.phase {
+        Phase::Probing => {
+            let left = m.rows.iter().filter(|r| r.probing).count();
+            format!(
+                "{} probing {left} tool{}…",
+                spinner(m),
+                if left == 1 { "" } else { "s" }
+            )
+        }
+        Phase::Applying => format!("{} applying…", spinner(m)),
+        Phase::Ready | Phase::Done => {
+            let open = m
+                .rows
+                .iter()
+                .filter(|r| r.finding.as_ref().is_some_and(|f| !f.satisfied()))
+                .count();
+            let prefix = if m.phase == Phase::Done { "Done. " } else { "" };
+            let installed = m
+                .rows
+                .iter()
+                .filter(|r| matches!(&r.outcome, Some(Ok(s)) if s.starts_with("installed")))
+                .count();
+            let failed = m
+                .rows
+                .iter()
+                .filter(|r| matches!(r.outcome, Some(Err(_))))
+                .count();
+            let mut s = prefix.to_string();
+            if m.phase == Phase::Done {
+                s.push_str(&format!("{installed} installed, {failed} failed. "));
+            }
+            if open == 0 {
+                s.push_str("Every tool is satisfied.");
+            } else {
+                s.push_str(&format!("{open} of {} tools need attention.", m.rows.len()));
+            }
+            s
+        }
+    }
+}
+
+fn footer_line(m: &Model, t: &Theme) -> Line<'static> {
+    let keys: &[(&str, &str)] = match &m.mode {
+        Mode::Prompt { .. } => &[
+            ("i", "install pinned"),
+            ("k", "keep mine"),
+            ("s", "skip"),
+            ("↑↓ ↵", "select"),
+            ("esc", "back"),
+        ],
+        Mode::Reason { .. } => &[("type", "a reason"), ("↵", "done"), ("esc", "back")],
+        _ if m.busy() => &[
+            ("↑↓/jk", "move"),
+            ("d", "details"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        _ => &[
+            ("↑↓/jk", "move"),
+            ("↵", "choose"),
+            ("a", "apply"),
+            ("r", "re-probe"),
+            ("d", "details"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    };
+    let mut spans = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(k.to_string(), t.key()));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    Line::from(spans)
+}
+
+fn help_text(t: &Theme) -> Text<'static> {
+    let rows: &[(&str, &str)] = &[
+        ("↑ ↓  j k", "move between tools"),
+        ("↵", "open the row's prompt"),
+        ("i k s", "in the prompt: install pinned / keep mine / skip"),
+        ("a", "apply the choices (asks first)"),
+        ("r", "probe every tool again"),
+        (
+            "d",
+            "details: every copy, the pin's URL and checksum, probe output",
+        ),
+        ("?", "this help"),
+        ("q  esc", "quit (asks first while work runs)"),
+        ("ctrl-c", "cancel and quit"),
+    ];
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<10}"), t.key()),
+                Span::raw(v.to_string()),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "Keep mine records an override, like `aladdin-doctor override`.",
+    ));
+    lines.push(Line::from(
+        "Nothing changes until you confirm the plan. Any key closes this.",
+    ));
+    Text::from(lines)
+}
+
+fn popup(f: &mut Frame, area: Rect, title: &str, text: Text<'static>, w: u16, h: u16) {
+    let r = area.centered(
+        Constraint::Length(w.min(area.width)),
+        Constraint::Length(h.min(area.height)),
+    );
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {title} "))),
+        r,
+    );
+}
