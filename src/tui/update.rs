@@ -65,7 +65,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 Ok(entry) => {
                     m.overrides.entries.insert(tool, entry);
                     if let Some(r) = row {
-                        r.outcome = Some(Ok("kept (override recorded)".into()));
+                        r.outcome = Some(Ok("kept".into()));
                     }
                 }
                 Err(e) => {
@@ -92,7 +92,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                     Outcome::Failed { error, .. } => Err(error),
                     Outcome::InstallerReady { installer, .. } => {
                         sudo = Some(installer);
-                        Ok("installer verified".into())
+                        Ok("installer ready".into())
                     }
                 });
             }
@@ -426,4 +426,454 @@ pub fn plan_lines(m: &Model) -> Vec<String> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::diagnose::tests::{copy, layout, read};
+    use crate::manifest::Manifest;
+    use crate::overrides::{OverrideEntry, Overrides};
+    use crate::plan::Action;
+    use crate::probe::{Observation, Origin};
+    use crate::progress::Phase as Step;
+    use crate::tool::Tool;
+
+    pub fn fresh() -> Model {
+        let mut m = Model::new(
+            Manifest::embedded().unwrap(),
+            Overrides::default(),
+            layout(Some(0)),
+            &Tool::ALL,
+            None,
+            false,
+            (80, 24),
+        );
+        m.generation = 1;
+        m
+    }
+
+    pub fn observation(tool: Tool) -> Observation {
+        let copies = match tool {
+            Tool::Docker => vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))],
+            Tool::Kubectl => vec![copy(
+                "/usr/bin/kubectl",
+                Origin::Path(1),
+                read("1.32.4-dispatcher"),
+            )],
+            Tool::Helm => vec![copy("/usr/local/bin/helm", Origin::Path(2), read("3.12.0"))],
+            _ => vec![],
+        };
+        Observation { tool, copies }
+    }
+
+    /// docker ok, virtualbox and minikube missing, kubectl and helm drifted.
+    pub fn ready() -> Model {
+        let mut m = fresh();
+        for t in Tool::ALL {
+            update(
+                &mut m,
+                Msg::Probed {
+                    generation: 1,
+                    observation: observation(t),
+                },
+            );
+        }
+        m
+    }
+
+    fn keys(m: &mut Model, ks: &[Key]) -> Vec<Cmd> {
+        let mut out = Vec::new();
+        for k in ks {
+            out = update(m, Msg::Key(*k));
+        }
+        out
+    }
+
+    fn select(m: &mut Model, tool: Tool) {
+        m.selected = m.rows.iter().position(|r| r.tool == tool).unwrap();
+    }
+
+    fn row(m: &Model, tool: Tool) -> &Row {
+        m.rows.iter().find(|r| r.tool == tool).unwrap()
+    }
+
+    #[test]
+    fn probes_fill_rows_and_the_first_open_row_is_selected() {
+        let mut m = fresh();
+        assert_eq!(m.phase, Phase::Probing);
+        update(
+            &mut m,
+            Msg::Probed {
+                generation: 1,
+                observation: observation(Tool::Docker),
+            },
+        );
+        assert_eq!(m.phase, Phase::Probing, "four probes still run");
+        let m = ready();
+        assert_eq!(m.phase, Phase::Ready);
+        assert_eq!(m.rows[m.selected].tool, Tool::Virtualbox);
+        assert_eq!(
+            row(&m, Tool::Docker).choice,
+            None,
+            "satisfied: nothing to choose"
+        );
+        assert_eq!(row(&m, Tool::Kubectl).choice, Some(Choice::Install));
+        assert_eq!(
+            row(&m, Tool::Kubectl).choices(),
+            [Choice::Install, Choice::Keep, Choice::Skip]
+        );
+        assert_eq!(
+            row(&m, Tool::Minikube).choices(),
+            [Choice::Install, Choice::Skip],
+            "nothing to keep"
+        );
+    }
+
+    #[test]
+    fn results_of_an_older_generation_are_dropped() {
+        let mut m = ready();
+        let cmds = keys(&mut m, &[Key::Char('r')]);
+        assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
+        assert!(m.rows.iter().all(|r| r.probing));
+        let mut moved = observation(Tool::Kubectl);
+        moved.copies[0].state = read("1.30.6");
+        update(
+            &mut m,
+            Msg::Probed {
+                generation: 1,
+                observation: moved.clone(),
+            },
+        );
+        assert!(row(&m, Tool::Kubectl).probing, "stale result ignored");
+        assert_eq!(
+            row(&m, Tool::Kubectl)
+                .finding
+                .as_ref()
+                .unwrap()
+                .found
+                .as_ref()
+                .unwrap()
+                .version
+                .as_deref(),
+            Some("1.32.4-dispatcher")
+        );
+        update(
+            &mut m,
+            Msg::Probed {
+                generation: 2,
+                observation: moved,
+            },
+        );
+        assert!(!row(&m, Tool::Kubectl).probing);
+        assert!(row(&m, Tool::Kubectl).finding.as_ref().unwrap().satisfied());
+    }
+
+    #[test]
+    fn prompt_install_then_moves_on() {
+        let mut m = ready();
+        select(&mut m, Tool::Kubectl);
+        keys(&mut m, &[Key::Char('s')]);
+        assert_eq!(m.mode, Mode::Normal, "s outside the prompt does nothing");
+        keys(&mut m, &[Key::Enter]);
+        assert_eq!(m.mode, Mode::Prompt { at: 0 });
+        keys(&mut m, &[Key::Down, Key::Down, Key::Up, Key::Char('i')]);
+        assert_eq!(row(&m, Tool::Kubectl).choice, Some(Choice::Install));
+        assert_eq!(m.mode, Mode::Normal);
+        assert_eq!(m.rows[m.selected].tool, Tool::Helm, "next open row");
+    }
+
+    #[test]
+    fn prompt_keep_asks_an_optional_reason() {
+        let mut m = ready();
+        select(&mut m, Tool::Kubectl);
+        keys(&mut m, &[Key::Enter, Key::Char('k')]);
+        assert!(matches!(m.mode, Mode::Reason { .. }));
+        keys(
+            &mut m,
+            &[
+                Key::Char('g'),
+                Key::Char('c'),
+                Key::Char('x'),
+                Key::Backspace,
+                Key::Enter,
+            ],
+        );
+        let r = row(&m, Tool::Kubectl);
+        assert_eq!(
+            (r.choice, r.reason.as_deref()),
+            (Some(Choice::Keep), Some("gc"))
+        );
+        // Without a reason.
+        select(&mut m, Tool::Helm);
+        keys(&mut m, &[Key::Enter, Key::Char('k'), Key::Enter]);
+        let r = row(&m, Tool::Helm);
+        assert_eq!((r.choice, r.reason.clone()), (Some(Choice::Keep), None));
+        // Keep is not offered for a missing tool.
+        select(&mut m, Tool::Minikube);
+        keys(&mut m, &[Key::Enter, Key::Char('k')]);
+        assert!(matches!(m.mode, Mode::Prompt { .. }));
+        keys(&mut m, &[Key::Esc]);
+        assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Install));
+    }
+
+    #[test]
+    fn prompt_skip_and_enter_on_a_satisfied_row() {
+        let mut m = ready();
+        select(&mut m, Tool::Minikube);
+        keys(&mut m, &[Key::Enter, Key::Down, Key::Enter]);
+        assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Skip));
+        select(&mut m, Tool::Docker);
+        keys(&mut m, &[Key::Enter]);
+        assert_eq!(
+            m.mode,
+            Mode::Normal,
+            "nothing to choose for a satisfied row"
+        );
+    }
+
+    #[test]
+    fn nothing_is_applied_before_confirmation_then_one_plan() {
+        let mut m = ready();
+        select(&mut m, Tool::Kubectl);
+        keys(&mut m, &[Key::Enter, Key::Char('k')]);
+        keys(&mut m, &[Key::Char('o'), Key::Char('k'), Key::Enter]);
+        select(&mut m, Tool::Minikube);
+        keys(&mut m, &[Key::Enter, Key::Char('s')]);
+        let cmds = keys(&mut m, &[Key::Char('a')]);
+        assert!(cmds.is_empty());
+        assert_eq!(m.mode, Mode::ConfirmApply);
+        assert_eq!(
+            plan_lines(&m),
+            [
+                "install  virtualbox missing → 7.2.10r174163",
+                "skip     minikube   missing",
+                "keep     kubectl    1.32.4-dispatcher (ok)",
+                "install  helm       3.12.0 → 3.17.0",
+            ]
+        );
+        let cmds = keys(&mut m, &[Key::Char('y')]);
+        let [Cmd::Apply { keeps, plan }] = cmds.as_slice() else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(keeps.len(), 1);
+        assert_eq!(keeps[0].tool, Tool::Kubectl);
+        assert_eq!(keeps[0].version, "1.32.4-dispatcher");
+        assert_eq!(keeps[0].path, PathBuf::from("/usr/bin/kubectl"));
+        assert_eq!(keeps[0].reason.as_deref(), Some("ok"));
+        let planned: Vec<Tool> = plan.actions.iter().map(Action::tool).collect();
+        assert_eq!(planned, [Tool::Virtualbox, Tool::Helm]);
+        assert!(matches!(plan.actions[0], Action::Installer(_)));
+        assert_eq!(m.phase, Phase::Applying);
+        // Declining the confirmation changes nothing.
+        let mut m2 = ready();
+        keys(&mut m2, &[Key::Char('a'), Key::Char('n')]);
+        assert_eq!((m2.mode.clone(), m2.phase), (Mode::Normal, Phase::Ready));
+    }
+
+    #[test]
+    fn quit_while_busy_asks_then_cancels() {
+        let mut m = ready();
+        keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+        assert!(m.busy());
+        assert!(keys(&mut m, &[Key::Char('q')]).is_empty());
+        assert_eq!(m.mode, Mode::ConfirmQuit);
+        keys(&mut m, &[Key::Char('n')]);
+        assert!(!m.quit);
+        let cmds = keys(&mut m, &[Key::Char('q'), Key::Char('y')]);
+        assert_eq!(cmds, [Cmd::Cancel, Cmd::Quit]);
+        assert!(m.quit);
+        // Not busy: q quits at once; Ctrl-C always.
+        let mut m = ready();
+        assert_eq!(keys(&mut m, &[Key::Char('q')]), [Cmd::Quit]);
+        let mut m = ready();
+        keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+        assert_eq!(keys(&mut m, &[Key::CtrlC]), [Cmd::Cancel, Cmd::Quit]);
+        let mut m = ready();
+        keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+        assert_eq!(update(&mut m, Msg::Terminate), [Cmd::Cancel, Cmd::Quit]);
+    }
+
+    #[test]
+    fn progress_kept_applied_then_done() {
+        let mut m = ready();
+        select(&mut m, Tool::Kubectl);
+        keys(
+            &mut m,
+            &[
+                Key::Enter,
+                Key::Char('k'),
+                Key::Enter,
+                Key::Char('a'),
+                Key::Char('y'),
+            ],
+        );
+        let s = Duration::from_secs;
+        update(
+            &mut m,
+            Msg::Progress(
+                Event::Phase {
+                    tool: Tool::Helm,
+                    phase: Step::Download,
+                    detail: String::new(),
+                },
+                s(1),
+            ),
+        );
+        update(
+            &mut m,
+            Msg::Progress(
+                Event::Bytes {
+                    tool: Tool::Helm,
+                    done: 0,
+                    total: Some(10_000_000),
+                },
+                s(1),
+            ),
+        );
+        update(
+            &mut m,
+            Msg::Progress(
+                Event::Bytes {
+                    tool: Tool::Helm,
+                    done: 4_000_000,
+                    total: Some(10_000_000),
+                },
+                s(3),
+            ),
+        );
+        let t = row(&m, Tool::Helm).transfer.clone().unwrap();
+        assert_eq!(t.rate, Some(2_000_000.0));
+        assert_eq!(t.eta(), Some(s(3)));
+        let entry = OverrideEntry {
+            version: "1.32.4-dispatcher".into(),
+            path: "/usr/bin/kubectl".into(),
+            pin: "1.30.6".into(),
+            reason: None,
+            recorded: None,
+        };
+        update(
+            &mut m,
+            Msg::Kept {
+                tool: Tool::Kubectl,
+                result: Ok(entry),
+            },
+        );
+        assert!(m.overrides.get(Tool::Kubectl).is_some());
+        let cmds = update(
+            &mut m,
+            Msg::Applied {
+                outcomes: vec![
+                    Outcome::Installed {
+                        tool: Tool::Helm,
+                        version: "3.17.0".into(),
+                        dest: "/h/.aladdin/bin/helm".into(),
+                    },
+                    Outcome::Failed {
+                        tool: Tool::Minikube,
+                        error: "HTTP 404 Not Found".into(),
+                    },
+                ],
+                minikube_running: false,
+            },
+        );
+        assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
+        assert_eq!(
+            row(&m, Tool::Minikube).outcome,
+            Some(Err("HTTP 404 Not Found".into()))
+        );
+        // The re-probe sees kubectl kept and helm installed.
+        for t in Tool::ALL {
+            let mut o = observation(t);
+            if t == Tool::Helm {
+                o.copies = vec![copy(
+                    "/h/.aladdin/bin/helm",
+                    Origin::Path(0),
+                    read("3.17.0"),
+                )];
+            }
+            update(
+                &mut m,
+                Msg::Probed {
+                    generation: 2,
+                    observation: o,
+                },
+            );
+        }
+        assert_eq!(m.phase, Phase::Done);
+        let k = row(&m, Tool::Kubectl).finding.clone().unwrap();
+        assert_eq!(k.status, crate::diagnose::Status::Overridden);
+        assert!(row(&m, Tool::Helm).finding.as_ref().unwrap().satisfied());
+    }
+
+    #[test]
+    fn virtualbox_installer_needs_consent_and_a_stopped_minikube() {
+        for running in [false, true] {
+            let mut m = ready();
+            keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+            let cmds = update(
+                &mut m,
+                Msg::Applied {
+                    outcomes: vec![Outcome::InstallerReady {
+                        tool: Tool::Virtualbox,
+                        installer: "/c/VirtualBox.run".into(),
+                    }],
+                    minikube_running: running,
+                },
+            );
+            assert!(cmds.is_empty(), "nothing runs before consent");
+            assert!(matches!(m.mode, Mode::ConfirmSudo { .. }));
+            if running {
+                assert!(
+                    keys(&mut m, &[Key::Char('y')]).is_empty(),
+                    "y is not enough while minikube runs"
+                );
+                let cmds = keys(&mut m, &[Key::Char('m')]);
+                let [Cmd::RunPrivileged { commands }] = cmds.as_slice() else {
+                    panic!("{cmds:?}")
+                };
+                assert_eq!(commands[0], ["minikube", "stop"]);
+                assert_eq!(commands[1], ["sudo", "sh", "/c/VirtualBox.run", "install"]);
+            } else {
+                let cmds = keys(&mut m, &[Key::Char('y')]);
+                let [Cmd::RunPrivileged { commands }] = cmds.as_slice() else {
+                    panic!("{cmds:?}")
+                };
+                assert_eq!(commands.len(), 1);
+            }
+            let cmds = update(&mut m, Msg::PrivilegedDone(Ok(())));
+            assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
+        }
+        // Declined: nothing runs, the installer's path is told.
+        let mut m = ready();
+        keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+        update(
+            &mut m,
+            Msg::Applied {
+                outcomes: vec![Outcome::InstallerReady {
+                    tool: Tool::Virtualbox,
+                    installer: "/c/VirtualBox.run".into(),
+                }],
+                minikube_running: false,
+            },
+        );
+        let cmds = keys(&mut m, &[Key::Char('n')]);
+        assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
+        assert!(m.status.as_ref().unwrap().contains("/c/VirtualBox.run"));
+    }
+
+    #[test]
+    fn apply_with_nothing_chosen_says_so() {
+        let mut m = ready();
+        for t in [Tool::Virtualbox, Tool::Minikube, Tool::Kubectl, Tool::Helm] {
+            select(&mut m, t);
+            keys(&mut m, &[Key::Enter, Key::Char('s')]);
+        }
+        assert!(keys(&mut m, &[Key::Char('a')]).is_empty());
+        assert_eq!(m.mode, Mode::Normal);
+        assert!(m.status.as_ref().unwrap().contains("nothing to apply"));
+    }
 }

@@ -295,7 +295,7 @@ fn rows(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Length(10),
         Constraint::Fill(1),
         Constraint::Length(13),
-        Constraint::Length(11),
+        Constraint::Length(12),
         Constraint::Length(18),
     ];
     let header = TableRow::new(vec!["tool", "found", "pinned", "verdict", "action"])
@@ -369,7 +369,12 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
             r.tool
         ))),
         Some(fd) if m.details => details(m, fd, t, &mut lines),
-        Some(fd) => summary(r, fd, t, &mut lines),
+        Some(fd) => {
+            if let Some(tr) = &r.transfer {
+                lines.push(Line::from(transfer_sentence(tr)));
+            }
+            summary(r, fd, !m.busy(), t, &mut lines)
+        }
     }
     f.render_widget(
         Paragraph::new(lines)
@@ -379,7 +384,29 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
     );
 }
 
-fn summary(r: &Row, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
+/// The selected row's transfer in full: bytes, rate, time left.
+fn transfer_sentence(tr: &Transfer) -> String {
+    match (tr.step, tr.total) {
+        (Some(Step::Download), total) => {
+            let mut s = format!("downloading: {}", human_bytes(tr.done as f64));
+            if let Some(t) = total {
+                s.push_str(&format!(" of {}", human_bytes(t as f64)));
+            }
+            if let Some(r) = tr.rate {
+                s.push_str(&format!(" at {}/s", human_bytes(r)));
+            }
+            if let Some(e) = tr.eta() {
+                s.push_str(&format!(", about {} s left", e.as_secs()));
+            }
+            s
+        }
+        (Some(step), _) if tr.detail.is_empty() => format!("{}…", step.word()),
+        (Some(step), _) => format!("{}… {}", step.word(), tr.detail),
+        (None, _) => "waiting to start…".into(),
+    }
+}
+
+fn summary(r: &Row, fd: &Finding, can_choose: bool, t: &Theme, lines: &mut Vec<Line<'static>>) {
     match &fd.found {
         Some(s) => lines.push(Line::from(format!(
             "found {} at {} · pinned {}",
@@ -416,7 +443,7 @@ fn summary(r: &Row, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
         ))),
         None => {}
     }
-    if !r.choices().is_empty() {
+    if can_choose && !r.choices().is_empty() {
         lines.push(Line::from(Span::styled(
             "↵ to choose: install pinned / keep mine / skip · d for details",
             t.dim(),
@@ -626,4 +653,266 @@ fn popup(f: &mut Frame, area: Rect, title: &str, text: Text<'static>, w: u16, h:
             .block(Block::bordered().title(format!(" {title} "))),
         r,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+
+    use super::*;
+    use crate::diagnose::tests::{copy, read};
+    use crate::fix::Outcome;
+    use crate::probe::{CopyState, Origin, RawOutput};
+    use crate::progress::Event;
+    use crate::tool::Tool;
+    use crate::tui::update::tests::{fresh, observation, ready};
+    use crate::tui::update::update;
+
+    fn draw(m: &Model, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| view(m, f)).unwrap();
+        t
+    }
+
+    fn screen(m: &Model, w: u16, h: u16) -> String {
+        draw(m, w, h).backend().to_string()
+    }
+
+    fn key(m: &mut Model, k: Key) {
+        update(m, Msg::Key(k));
+    }
+
+    fn select(m: &mut Model, tool: Tool) {
+        m.selected = m.rows.iter().position(|r| r.tool == tool).unwrap();
+    }
+
+    fn applying() -> Model {
+        let mut m = ready();
+        key(&mut m, Key::Char('a'));
+        key(&mut m, Key::Char('y'));
+        let s = Duration::from_millis;
+        let ev = |m: &mut Model, e: Event, at: u64| {
+            update(m, Msg::Progress(e, s(at)));
+        };
+        ev(
+            &mut m,
+            Event::Phase {
+                tool: Tool::Helm,
+                phase: crate::progress::Phase::Download,
+                detail: String::new(),
+            },
+            100,
+        );
+        ev(
+            &mut m,
+            Event::Bytes {
+                tool: Tool::Helm,
+                done: 0,
+                total: Some(16_000_000),
+            },
+            100,
+        );
+        ev(
+            &mut m,
+            Event::Bytes {
+                tool: Tool::Helm,
+                done: 8_000_000,
+                total: Some(16_000_000),
+            },
+            1100,
+        );
+        ev(
+            &mut m,
+            Event::Phase {
+                tool: Tool::Minikube,
+                phase: crate::progress::Phase::Verify,
+                detail: String::new(),
+            },
+            1100,
+        );
+        ev(
+            &mut m,
+            Event::Phase {
+                tool: Tool::Kubectl,
+                phase: crate::progress::Phase::Reprobe,
+                detail: String::new(),
+            },
+            1100,
+        );
+        m.selected = m.rows.iter().position(|r| r.tool == Tool::Helm).unwrap();
+        m
+    }
+
+    fn done() -> Model {
+        let mut m = applying();
+        update(
+            &mut m,
+            Msg::Applied {
+                outcomes: vec![
+                    Outcome::Installed { tool: Tool::Helm, version: "3.17.0".into(), dest: "/h/.aladdin/bin/helm".into() },
+                    Outcome::Installed { tool: Tool::Kubectl, version: "1.30.6".into(), dest: "/h/.aladdin/bin/kubectl".into() },
+                    Outcome::Installed { tool: Tool::Minikube, version: "1.35.0".into(), dest: "/h/.aladdin/bin/minikube".into() },
+                    Outcome::Failed { tool: Tool::Virtualbox, error: "HTTP 404 Not Found (https://download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS)".into() },
+                ],
+                minikube_running: false,
+            },
+        );
+        for t in Tool::ALL {
+            let mut o = observation(t);
+            match t {
+                Tool::Helm | Tool::Kubectl | Tool::Minikube => {
+                    let v = m.manifest.get(t).unwrap().version.clone();
+                    o.copies = vec![copy(
+                        &format!("/h/.aladdin/bin/{t}"),
+                        Origin::Path(0),
+                        read(&v),
+                    )];
+                }
+                _ => {}
+            }
+            update(
+                &mut m,
+                Msg::Probed {
+                    generation: 2,
+                    observation: o,
+                },
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn snapshots_at_80x24_and_120x40() {
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let mut probing = fresh();
+            update(
+                &mut probing,
+                Msg::Probed {
+                    generation: 1,
+                    observation: observation(Tool::Docker),
+                },
+            );
+            insta::assert_snapshot!(format!("probing_{w}x{h}"), screen(&probing, w, h));
+
+            let mixed = ready();
+            insta::assert_snapshot!(format!("mixed_{w}x{h}"), screen(&mixed, w, h));
+
+            let mut prompt = ready();
+            select(&mut prompt, Tool::Kubectl);
+            key(&mut prompt, Key::Enter);
+            insta::assert_snapshot!(format!("prompt_{w}x{h}"), screen(&prompt, w, h));
+
+            let mut reason = prompt.clone();
+            key(&mut reason, Key::Char('k'));
+            for c in "gcloud".chars() {
+                key(&mut reason, Key::Char(c));
+            }
+            insta::assert_snapshot!(format!("reason_{w}x{h}"), screen(&reason, w, h));
+
+            // Details of a row with a shadowed pin and of one whose probe failed.
+            let mut details = fresh();
+            for t in Tool::ALL {
+                let mut o = observation(t);
+                if t == Tool::Kubectl {
+                    o.copies.push(copy(
+                        "/h/.aladdin/bin/kubectl",
+                        Origin::Path(3),
+                        read("1.30.6"),
+                    ));
+                }
+                if t == Tool::Minikube {
+                    o.copies = vec![copy(
+                        "/usr/bin/minikube",
+                        Origin::Path(1),
+                        CopyState::Failed {
+                            reason: "`minikube version` exited 1 without a version; it said: Error: unknown command".into(),
+                            timed_out: false,
+                            output: Some(RawOutput::new("", "Error: unknown command \"version\"\n", 1)),
+                        },
+                    )];
+                }
+                update(
+                    &mut details,
+                    Msg::Probed {
+                        generation: 1,
+                        observation: o,
+                    },
+                );
+            }
+            select(&mut details, Tool::Kubectl);
+            key(&mut details, Key::Char('d'));
+            insta::assert_snapshot!(format!("details_shadowed_{w}x{h}"), screen(&details, w, h));
+            select(&mut details, Tool::Minikube);
+            insta::assert_snapshot!(
+                format!("details_failed_probe_{w}x{h}"),
+                screen(&details, w, h)
+            );
+
+            insta::assert_snapshot!(format!("applying_{w}x{h}"), screen(&applying(), w, h));
+            insta::assert_snapshot!(format!("done_{w}x{h}"), screen(&done(), w, h));
+
+            let mut sudo = ready();
+            key(&mut sudo, Key::Char('a'));
+            key(&mut sudo, Key::Char('y'));
+            update(
+                &mut sudo,
+                Msg::Applied {
+                    outcomes: vec![Outcome::InstallerReady {
+                        tool: Tool::Virtualbox,
+                        installer: "/c/sha256/ab/VirtualBox-7.2.10-174163-Linux_amd64.run".into(),
+                    }],
+                    minikube_running: true,
+                },
+            );
+            insta::assert_snapshot!(format!("sudo_{w}x{h}"), screen(&sudo, w, h));
+        }
+    }
+
+    #[test]
+    fn help_lists_every_key() {
+        let mut m = ready();
+        key(&mut m, Key::Char('?'));
+        let s = screen(&m, 80, 24);
+        for k in ["j k", "i k s", "apply", "re-probe", "details", "quit"] {
+            assert!(s.contains(k), "{k}:\n{s}");
+        }
+        key(&mut m, Key::Char('x'));
+        assert!(!screen(&m, 80, 24).contains("this help"));
+    }
+
+    #[test]
+    fn too_small_says_so_and_recovers() {
+        let m = ready();
+        let s = screen(&m, 79, 24);
+        assert!(s.contains("at least 80×24"), "{s}");
+        assert!(s.contains("79×24"), "{s}");
+        assert!(screen(&m, 80, 23).contains("80×23"));
+        assert!(screen(&m, 80, 24).contains(" Tools "));
+    }
+
+    #[test]
+    fn colour_only_when_allowed_and_never_alone() {
+        let mut m = ready();
+        let colours = |t: &Terminal<TestBackend>| {
+            t.backend()
+                .buffer()
+                .content()
+                .iter()
+                .filter(|c| c.fg != Color::Reset)
+                .count()
+        };
+        assert_eq!(colours(&draw(&m, 80, 24)), 0, "NO_COLOR: no colour at all");
+        m.colour = true;
+        let t = draw(&m, 80, 24);
+        assert!(colours(&t) > 0);
+        // The words are there with or without colour.
+        let s = t.backend().to_string();
+        for w in ["✓ ok", "✗ missing", "! drift"] {
+            assert!(s.contains(w), "{w}");
+        }
+    }
 }

@@ -1,0 +1,360 @@
+//! The real binary in a pseudo-terminal (portable-pty + vt100): fake tools on PATH, a loopback
+//! server, keys sent as a user would. Also prints the time to the first frame and the latency
+//! from a key press to the next frame (`cargo test --test tui -- --nocapture`).
+#![cfg(unix)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+use support::artifacts::*;
+use support::http::{Route, Server};
+use support::*;
+
+struct Pty {
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// When the parser last received bytes.
+    changed: Arc<Mutex<Instant>>,
+    writer: Box<dyn Write + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    started: Instant,
+}
+
+impl Pty {
+    fn spawn(sb: &Sandbox, args: &[&str], cols: u16, rows: u16) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env("HOME", sb.home());
+        cmd.env("PATH", std::env::join_paths(&sb.path).unwrap());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        for (k, v) in &sb.env {
+            cmd.env(k, v);
+        }
+        cmd.cwd(sb.root());
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+            200,
+        )));
+        let changed = Arc::new(Mutex::new(started));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let (p, c) = (parser.clone(), changed.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        p.lock().unwrap().process(&buf[..n]);
+                        *c.lock().unwrap() = Instant::now();
+                    }
+                }
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Pty {
+            parser,
+            changed,
+            writer,
+            master: pair.master,
+            child,
+            started,
+        }
+    }
+
+    fn resize(&self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().set_size(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+        );
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen contains `needle`; returns when it first did.
+    fn wait_for(&self, needle: &str, within: Duration) -> Instant {
+        let t = Instant::now();
+        loop {
+            if self.screen().contains(needle) {
+                return Instant::now();
+            }
+            assert!(
+                t.elapsed() < within,
+                "no {needle:?} on screen after {within:?}:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Esc and following keys must not merge into an Alt chord.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Waits until the terminal is back on the main screen with the cursor shown (the output
+    /// after the child's exit may still be in flight).
+    fn wait_restored(&self) {
+        let t = Instant::now();
+        loop {
+            {
+                let p = self.parser.lock().unwrap();
+                if !p.screen().alternate_screen() && !p.screen().hide_cursor() {
+                    return;
+                }
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "terminal not restored:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> u32 {
+        let t = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s.exit_code();
+            }
+            assert!(t.elapsed() < within, "still running:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[test]
+fn keep_one_install_another_then_the_terminal_is_restored() {
+    // kubectl 1.32.4 is the user's own and kept; helm is missing and installed.
+    let helm = script(&Fake::helm(PIN_HELM));
+    let tgz = tar_gz(&[TarEntry::file("linux-amd64/helm", &helm)]);
+    let h = Release::new("helm", PIN_HELM, "helm.tar.gz", "tar.gz")
+        .member("linux-amd64/helm")
+        .pinned(&tgz);
+    let kubectl = script(&Fake::kubectl(PIN_KUBECTL));
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+    let server = Server::start();
+    server.route(&h.served_at(), Route::File(Arc::new(tgz)));
+    server.route(&k.served_at(), Route::File(Arc::new(kubectl)));
+
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.bin_dir_on_path();
+    let tools = sb.path_dir("tools");
+    fake(&tools, &Fake::kubectl("1.32.4-dispatcher"));
+    let m = sb.write("versions.toml", &manifest(&[&k, &h]));
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["--manifest", m.to_str().unwrap(), "--mirror", &base],
+        100,
+        30,
+    );
+
+    let first = pty.wait_for("aladdin-doctor", Duration::from_secs(10));
+    let first_frame = first.duration_since(pty.started);
+    pty.wait_for("2 of 2 tools need attention", Duration::from_secs(10));
+    let s = pty.screen();
+    assert!(s.contains("1.32.4-dispatcher"), "{s}");
+    assert!(s.contains("✗ missing"), "{s}");
+
+    // Key → next frame, measured on moves between the two rows.
+    let mut latencies = Vec::new();
+    for i in 0..10 {
+        let before = pty.screen();
+        let sent = Instant::now();
+        pty.writer
+            .write_all(if i % 2 == 0 { b"j" } else { b"k" })
+            .unwrap();
+        pty.writer.flush().unwrap();
+        loop {
+            if pty.screen() != before {
+                latencies.push(pty.changed.lock().unwrap().duration_since(sent));
+                break;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(5),
+                "no redraw after a key"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    eprintln!(
+        "TUI figures: first frame {:.1} ms after spawn; key → frame median {:.1} ms (max {:.1} ms)",
+        first_frame.as_secs_f64() * 1000.0,
+        median(latencies.clone()).as_secs_f64() * 1000.0,
+        latencies.iter().max().unwrap().as_secs_f64() * 1000.0
+    );
+
+    // kubectl is selected (the first open row): keep it, with a reason.
+    pty.send("\r");
+    pty.wait_for("[k] keep mine 1.32.4-dispatcher", Duration::from_secs(5));
+    pty.send("k");
+    pty.wait_for("reason (optional)", Duration::from_secs(5));
+    pty.send("gcloud");
+    pty.send("\r");
+    pty.wait_for("→ keep mine", Duration::from_secs(5));
+    // helm is selected next; install is its default. Apply, confirm.
+    pty.send("a");
+    pty.wait_for("Apply this plan?", Duration::from_secs(5));
+    let s = pty.screen();
+    assert!(
+        s.contains("keep     kubectl    1.32.4-dispatcher (gcloud)"),
+        "{s}"
+    );
+    assert!(s.contains("install  helm       missing → 3.17.0"), "{s}");
+    pty.send("y");
+    pty.wait_for("Done.", Duration::from_secs(20));
+    let s = pty.screen();
+    assert!(s.contains("Every tool is satisfied."), "{s}");
+    assert!(s.contains("overridden"), "{s}");
+    assert!(s.contains("✓ installed 3.17.0"), "{s}");
+
+    pty.send("q");
+    let code = pty.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 0);
+    // The terminal is restored: main screen, cursor shown, the report left in the scrollback.
+    pty.wait_restored();
+    pty.wait_for("All 2 tools are as pinned.", Duration::from_secs(5));
+
+    let overrides = std::fs::read_to_string(sb.overrides_file()).unwrap();
+    assert!(
+        overrides.contains("[kubectl]") && overrides.contains("reason = \"gcloud\""),
+        "{overrides}"
+    );
+    assert!(
+        overrides.contains("version = \"1.32.4-dispatcher\""),
+        "{overrides}"
+    );
+    assert_eq!(std::fs::read(sb.bin_dir().join("helm")).unwrap(), helm);
+    assert!(
+        !sb.bin_dir().join("kubectl").exists(),
+        "kept, not installed"
+    );
+    assert!(server.requests_to(&k.served_at()).is_empty());
+}
+
+#[test]
+fn quitting_while_a_download_runs_asks_then_cancels_cleanly() {
+    let bytes = {
+        let mut b = script(&Fake::kubectl(PIN_KUBECTL));
+        b.extend(std::iter::repeat_n(b'#', 400_000));
+        b
+    };
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&bytes);
+    let server = Server::start();
+    // ~5 s of transfer: still running when we quit.
+    server.route(&k.served_at(), Route::Drip(Arc::new(bytes), 4096, 50));
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.bin_dir_on_path();
+    sb.path_dir("tools");
+    let m = sb.write("versions.toml", &manifest(&[&k]));
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["--manifest", m.to_str().unwrap(), "--mirror", &base],
+        80,
+        24,
+    );
+    pty.wait_for("1 of 1 tools need attention", Duration::from_secs(10));
+    pty.send("a");
+    pty.send("y");
+    pty.wait_for("downloading", Duration::from_secs(10));
+    pty.send("q");
+    pty.wait_for("Quit and cancel it?", Duration::from_secs(5));
+    pty.send("n");
+    pty.wait_for("downloading", Duration::from_secs(5));
+    pty.send("q");
+    pty.wait_for("Quit and cancel it?", Duration::from_secs(5));
+    pty.send("y");
+    let code = pty.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 1, "kubectl is still missing");
+    pty.wait_restored();
+    // No partial files outside the cache's resumable .partial.
+    let names: Vec<String> = std::fs::read_dir(sb.bin_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+    assert_eq!(
+        std::fs::read_dir(sb.cache_dir().join("partial"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.all_pinned();
+    let mut pty = Pty::spawn(&sb, &[], 80, 24);
+    pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
+    assert!(pty.parser.lock().unwrap().screen().alternate_screen());
+    let pid = pty.child.process_id().unwrap();
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGTERM);
+    }
+    let code = pty.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, 0, "every tool was satisfied");
+    pty.wait_restored();
+}
+
+#[test]
+fn a_small_terminal_is_told_plainly_and_resizes_are_followed() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.all_pinned();
+    let mut pty = Pty::spawn(&sb, &[], 60, 20);
+    pty.wait_for("at least 80×24", Duration::from_secs(10));
+    assert!(pty.screen().contains("60×20"), "{}", pty.screen());
+    pty.resize(100, 30);
+    pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
+    assert!(pty.screen().contains(" Tools "));
+    pty.resize(79, 30);
+    pty.wait_for("79×30", Duration::from_secs(10));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}
