@@ -663,3 +663,39 @@ fn a_tool_that_floods_its_output_is_drained_and_bounded() {
     assert_eq!(row(&r, "minikube")["found"], "1.35.0", "{r:#}");
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn probes_get_closed_stdin_lc_all_c_and_no_shell() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.env.insert("LC_ALL".into(), "de_DE.UTF-8".into());
+    let d = sb.path_dir("tools");
+    // Answers only under LC_ALL=C, and only after stdin says EOF; an argument with a shell
+    // metacharacter would show up verbatim if a shell were involved.
+    fake(
+        &d,
+        &Fake {
+            file: "kubectl",
+            delay: None,
+            body: r#"[ "$LC_ALL" = C ] || { echo "LC_ALL=$LC_ALL" >&2; exit 3; }
+if read -r line; then echo "stdin was open: $line" >&2; exit 4; fi
+[ "$#" -eq 2 ] && [ "$1" = version ] && [ "$2" = --client ] || exit 5
+echo 'Client Version: v1.30.6'"#
+                .into(),
+        },
+    );
+    // The doctor's own stdin is a pipe that stays open: an inherited stdin would block `read`.
+    let mut child = sb
+        .cmd()
+        .args(["--check", "--format", "json", "--only", "kubectl", "--probe-timeout", "5"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _keep_open = child.stdin.take();
+    let t = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row(&r, "kubectl")["found"], "1.30.6", "{r:#}");
+    assert!(t.elapsed() < Duration::from_secs(4));
+}

@@ -356,11 +356,12 @@ fn fault_redirect_loop() {
 
 #[test]
 fn fault_connection_reset() {
-    fault(
+    let w = fault(
         |_, b| Route::Reset(Arc::new(b.to_vec()), 30),
-        "kubectl",
+        "the connection closed after",
         &[],
     );
+    assert_eq!(w.server.requests().len(), 3, "a reset is retried");
 }
 
 #[test]
