@@ -687,7 +687,15 @@ echo 'Client Version: v1.30.6'"#
     // The doctor's own stdin is a pipe that stays open: an inherited stdin would block `read`.
     let mut child = sb
         .cmd()
-        .args(["--check", "--format", "json", "--only", "kubectl", "--probe-timeout", "5"])
+        .args([
+            "--check",
+            "--format",
+            "json",
+            "--only",
+            "kubectl",
+            "--probe-timeout",
+            "5",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -358,3 +358,173 @@ fn a_small_terminal_is_told_plainly_and_resizes_are_followed() {
     pty.send("q");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }
+
+/// A sandbox with a fake `sudo` (logs, then runs its arguments) and a VirtualBox "installer"
+/// that puts a VBoxManage reporting the pin on PATH, served by `server`.
+fn virtualbox_world(server: &Server) -> (Sandbox, std::path::PathBuf) {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.bin_dir_on_path();
+    let tools = sb.path_dir("tools");
+    let log = sb.root().join("sudo.log");
+    std::fs::write(
+        tools.join("sudo"),
+        format!(
+            "#!/bin/sh\necho \"sudo $*\" >> '{}'\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\nexport PATH\nexec \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let installer = format!(
+        "#!/bin/sh\n[ \"$1\" = install ] || exit 2\nprintf '#!/bin/sh\\necho 7.2.10r174163\\n' > '{t}/VBoxManage'\nchmod +x '{t}/VBoxManage'\necho 'VirtualBox 7.2.10 installed'\n",
+        t = tools.display()
+    );
+    let mut v = Release::new(
+        "virtualbox",
+        "7.2.10",
+        "VirtualBox-7.2.10-174163-Linux_amd64.run",
+        "installer",
+    )
+    .pinned(installer.as_bytes());
+    v.extra = "revision = 174163\n".into();
+    server.route(
+        &v.served_at(),
+        Route::File(Arc::new(installer.into_bytes())),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tools.join("sudo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let m = sb.write("versions.toml", &manifest(&[&v]));
+    (sb, m)
+}
+
+#[test]
+fn virtualbox_installer_runs_outside_the_tui_after_consent() {
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return; // the installer commands differ per OS
+    }
+    let server = Server::start();
+    let (sb, m) = virtualbox_world(&server);
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["--manifest", m.to_str().unwrap(), "--mirror", &base],
+        90,
+        28,
+    );
+    pty.wait_for("1 of 1 tools need attention", Duration::from_secs(10));
+    pty.send("a");
+    pty.wait_for("Apply this plan?", Duration::from_secs(5));
+    pty.send("y");
+    pty.wait_for(
+        "The VirtualBox installer is verified",
+        Duration::from_secs(10),
+    );
+    pty.wait_for("sudo sh", Duration::from_secs(5));
+    assert!(
+        !sb.root().join("sudo.log").exists(),
+        "nothing ran before consent"
+    );
+    pty.send("y");
+    pty.wait_for(
+        "Press Enter to return to aladdin-doctor",
+        Duration::from_secs(10),
+    );
+    assert!(
+        !pty.parser.lock().unwrap().screen().alternate_screen(),
+        "sudo gets the normal screen"
+    );
+    assert!(
+        pty.screen().contains("VirtualBox 7.2.10 installed"),
+        "{}",
+        pty.screen()
+    );
+    pty.send("\r");
+    pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
+    assert!(
+        pty.parser.lock().unwrap().screen().alternate_screen(),
+        "back in the TUI"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    pty.wait_restored();
+    let log = std::fs::read_to_string(sb.root().join("sudo.log")).unwrap();
+    assert!(
+        log.starts_with("sudo sh ")
+            && log.contains("VirtualBox-7.2.10-174163-Linux_amd64.run install"),
+        "{log}"
+    );
+}
+
+#[test]
+fn fix_allow_sudo_on_a_terminal_shows_then_runs_each_command() {
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return;
+    }
+    let server = Server::start();
+    let (sb, m) = virtualbox_world(&server);
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &[
+            "--fix",
+            "--allow-sudo",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--mirror",
+            &base,
+        ],
+        100,
+        30,
+    );
+    assert_eq!(
+        pty.wait_exit(Duration::from_secs(20)),
+        0,
+        "{}",
+        pty.screen()
+    );
+    pty.wait_for("The tool is as pinned.", Duration::from_secs(5));
+    let s = pty.screen();
+    let shown = s.find("running: sudo sh ").expect("the command is shown");
+    let ran = s.find("VirtualBox 7.2.10 installed").expect("then it runs");
+    assert!(shown < ran, "{s}");
+    assert!(
+        std::fs::read_to_string(sb.root().join("sudo.log"))
+            .unwrap()
+            .contains("install")
+    );
+}
+
+#[test]
+fn fix_on_a_terminal_draws_progress_bars() {
+    let bytes = {
+        let mut b = script(&Fake::kubectl(PIN_KUBECTL));
+        b.extend(std::iter::repeat_n(b'#', 300_000));
+        b
+    };
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&bytes);
+    let server = Server::start();
+    server.route(&k.served_at(), Route::Drip(Arc::new(bytes), 8192, 20));
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.bin_dir_on_path();
+    let m = sb.write("versions.toml", &manifest(&[&k]));
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &[
+            "--fix",
+            "--manifest",
+            m.to_str().unwrap(),
+            "--mirror",
+            &base,
+        ],
+        120,
+        30,
+    );
+    // A bar with bytes, rate and ETA while it downloads.
+    pty.wait_for("KiB/s eta", Duration::from_secs(10));
+    let s = pty.screen();
+    assert!(s.contains("kubectl") && s.contains("KiB/"), "{s}");
+    assert_eq!(pty.wait_exit(Duration::from_secs(20)), 0);
+    pty.wait_for("The tool is as pinned.", Duration::from_secs(5));
+}

@@ -342,6 +342,16 @@ impl Progress for ChannelProgress {
     }
 }
 
+/// True when read errors say the terminal is gone (EINTR from a signal is not an error).
+fn terminal_gone(e: io::Error, errors: &mut u32) -> bool {
+    if e.kind() == io::ErrorKind::Interrupted {
+        return false;
+    }
+    *errors += 1;
+    std::thread::sleep(Duration::from_millis(20));
+    *errors > 20
+}
+
 /// The thread that reads the terminal. Paused while another program owns the terminal.
 struct Input {
     paused: Arc<AtomicBool>,
@@ -355,6 +365,9 @@ impl Input {
         let stop = Arc::new(AtomicBool::new(false));
         let (p, s) = (paused.clone(), stop.clone());
         let handle = std::thread::spawn(move || {
+            // A signal (SIGWINCH on resize) interrupts poll/read: retry. Anything else repeated
+            // means the terminal is gone: ask the app to leave rather than ignore keys forever.
+            let mut errors = 0u32;
             while !s.load(Ordering::SeqCst) {
                 if p.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(20));
@@ -363,7 +376,13 @@ impl Input {
                 match event::poll(Duration::from_millis(50)) {
                     Ok(true) => {}
                     Ok(false) => continue,
-                    Err(_) => break,
+                    Err(e) => {
+                        if terminal_gone(e, &mut errors) {
+                            let _ = tx.blocking_send(Msg::Terminate);
+                            break;
+                        }
+                        continue;
+                    }
                 }
                 let msg = match event::read() {
                     Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
@@ -383,8 +402,15 @@ impl Input {
                     }
                     Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
                     Ok(_) => continue,
-                    Err(_) => break,
+                    Err(e) => {
+                        if terminal_gone(e, &mut errors) {
+                            let _ = tx.blocking_send(Msg::Terminate);
+                            break;
+                        }
+                        continue;
+                    }
                 };
+                errors = 0;
                 if tx.blocking_send(msg).is_err() {
                     break;
                 }

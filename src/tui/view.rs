@@ -529,9 +529,15 @@ fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
 }
 
 fn status_line(m: &Model) -> String {
-    if let Some(s) = &m.status {
-        return s.clone();
+    let summary = phase_line(m);
+    match &m.status {
+        Some(s) if matches!(m.phase, Phase::Ready | Phase::Done) => format!("{s} · {summary}"),
+        Some(s) => s.clone(),
+        None => summary,
     }
+}
+
+fn phase_line(m: &Model) -> String {
     match m.phase {
         Phase::Probing => {
             let left = m.rows.iter().filter(|r| r.probing).count();
