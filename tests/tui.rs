@@ -155,6 +155,16 @@ impl Pty {
     }
 }
 
+impl Drop for Pty {
+    /// A failed test must not leave the TUI running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -527,4 +537,96 @@ fn fix_on_a_terminal_draws_progress_bars() {
     assert!(s.contains("kubectl") && s.contains("KiB/"), "{s}");
     assert_eq!(pty.wait_exit(Duration::from_secs(20)), 0);
     pty.wait_for("The tool is as pinned.", Duration::from_secs(5));
+}
+
+/// Closing the terminal (the pty master) hangs it up: the TUI must exit, not spin on EOF.
+#[test]
+fn closing_the_terminal_ends_the_tui() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.all_pinned();
+    let (mut master, mut slave) = (0, 0);
+    let ws = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two fds into the provided integers.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &ws,
+        )
+    };
+    assert_eq!(rc, 0);
+    // openpty's fds are inherited by default: the child must not hold the master open.
+    for fd in [master, slave] {
+        // SAFETY: fcntl on fds we own.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    // SAFETY: both fds were just returned by openpty and are owned here.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = sb.cmd();
+    cmd.env("TERM", "xterm-256color")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    drop(slave);
+
+    // Read until the first frame is drawn.
+    let mut file = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let t = Instant::now();
+    while !String::from_utf8_lossy(&seen).contains("Tools") {
+        assert!(t.elapsed() < Duration::from_secs(10), "no frame");
+        let mut pfd = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&file),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut pfd, 1, 100) } > 0 {
+            let mut buf = [0u8; 4096];
+            let n = file.read(&mut buf).unwrap_or(0);
+            seen.extend_from_slice(&buf[..n]);
+        }
+    }
+    drop(file); // the last master fd: the terminal is gone
+
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("the TUI kept running after its terminal closed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    eprintln!(
+        "exited {:?} (signal {:?}) {:?} after the hang-up",
+        status.code(),
+        status.signal(),
+        t.elapsed()
+    );
+    assert_eq!(status.signal(), None, "a clean exit, not an abort");
 }

@@ -116,7 +116,8 @@ pub async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     input.stop();
     ticker.abort();
     signals.abort();
-    ratatui::restore();
+    // try_restore: restore() prints on failure, and printing to a hung-up terminal panics.
+    let _ = ratatui::try_restore();
     result?;
 
     // Leave the result in the scrollback: the same report as --check.
@@ -237,7 +238,7 @@ impl Shell<'_> {
             }
             Cmd::RunPrivileged { commands } => {
                 input.pause();
-                ratatui::restore();
+                let _ = ratatui::try_restore();
                 let result = tokio::task::block_in_place(|| run_privileged(&commands));
                 *terminal = ratatui::init();
                 let _ = terminal.clear();
@@ -433,10 +434,11 @@ impl Input {
         self.paused.store(false, Ordering::SeqCst);
     }
 
+    /// Tells the thread to stop and does not wait for it: on a hung-up terminal crossterm's
+    /// poll spins on EOF and never returns, and joining it would keep the process alive
+    /// forever. The thread ends with the process.
     fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
+        drop(self.handle.take());
     }
 }
