@@ -109,21 +109,8 @@ fn install_figure(size_mib: usize) {
 
     let mut best: Option<Run> = None;
     for _ in 0..3 {
-        let mut sb = Sandbox::new();
-        sb.with_dirs();
-        sb.bin_dir_on_path();
-        let m = sb.write("versions.toml", &manifest(&[&k]));
-        let args: Vec<String> = [
-            "--fix",
-            "-q",
-            "--manifest",
-            m.to_str().unwrap(),
-            "--mirror",
-            &server.base(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let (sb, m) = Sandbox::for_releases(&[&k]);
+        let args = doctor_args(&["--fix", "-q"], &m, &server.base(), &[]);
         let r = doctor(&sb, &args);
         assert_eq!(
             std::fs::read(sb.bin_dir().join("kubectl")).unwrap().len(),
@@ -205,21 +192,8 @@ fn parallel_figure() {
         releases.push(r);
     }
     let run = |only: &[&Release]| -> f64 {
-        let mut sb = Sandbox::new();
-        sb.with_dirs();
-        sb.bin_dir_on_path();
-        let m = sb.write("versions.toml", &manifest(only));
-        let args: Vec<String> = [
-            "--fix",
-            "-q",
-            "--manifest",
-            m.to_str().unwrap(),
-            "--mirror",
-            &server.base(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let (sb, m) = Sandbox::for_releases(only);
+        let args = doctor_args(&["--fix", "-q"], &m, &server.base(), &[]);
         let t = Instant::now();
         // Exit 1 is expected when VirtualBox is in the set (its installer needs admin rights).
         sb.cmd().args(&args).output().unwrap();

@@ -162,18 +162,22 @@ pub async fn diagnose_now(
     (observations, findings)
 }
 
+/// The report every mode ends with: text (coloured only on a terminal) or JSON.
+pub fn render(ctx: &Context, format: Format, findings: &[Finding], manifest: &Manifest) -> String {
+    let header = header(ctx, manifest);
+    match format {
+        Format::Json => report::json(findings, &header),
+        Format::Text => report::text(findings, &header, ctx.stdout_tty && ctx.colour_allowed),
+    }
+}
+
 /// `--check` (and the default off a terminal): read-only, no network.
 async fn run_check(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let manifest = load_manifest(ctx)?;
     let (_, overrides) = load_overrides(ctx)?;
     let tools = selected_tools(&manifest, &cli.common.only)?;
     let (_, findings) = diagnose_now(ctx, &manifest, &overrides, &tools).await;
-    let header = header(ctx, &manifest);
-    let text = match cli.format {
-        Format::Json => report::json(&findings, &header),
-        Format::Text => report::text(&findings, &header, ctx.stdout_tty && ctx.colour_allowed),
-    };
-    emit(&text)?;
+    emit(&render(ctx, cli.format, &findings, &manifest))?;
     Ok(diagnose::exit_code(&findings) as u8)
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use crate::app::{self, EXIT_FINDINGS, Fatal, emit};
-use crate::cli::{Cli, Format};
+use crate::cli::Cli;
 use crate::context::Context;
 use crate::diagnose::{self, Finding};
 use crate::fetch::Fetcher;
@@ -16,7 +16,6 @@ use crate::manifest::{Manifest, Satisfaction, ToolSpec};
 use crate::plan::{self, Action, Download, Plan};
 use crate::probe::{self, CopyState, Observation, ProbeOptions};
 use crate::progress::{Bars, Lines, Phase, Progress, Quiet};
-use crate::report;
 use crate::tool::{Os, Tool};
 use crate::vbox;
 
@@ -292,6 +291,7 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     };
 
     let mut outcomes = Vec::new();
+    let mut vbox_hint = None;
     if plan.downloads().next().is_some() {
         let lock = crate::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress)
             .await
@@ -323,59 +323,47 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
         }
 
         // VirtualBox: never sudo silently.
-        for o in outcomes.iter_mut() {
-            if let Outcome::InstallerReady { installer, .. } = o {
-                let running = minikube_vm_running(&observations).await;
-                if cli.allow_sudo && ctx.stdin_tty && ctx.stderr_tty && !running {
-                    let run = || run_privileged(ctx.platform.os, installer);
-                    let result = match &bars {
-                        Some(b) => b.suspend(run),
-                        None => run(),
-                    };
-                    if let Err(e) = result {
-                        *o = Outcome::Failed {
-                            tool: Tool::Virtualbox,
-                            error: format!(
-                                "{e}; the verified installer is {}",
-                                installer.display()
-                            ),
-                        };
-                    }
+        let installer = outcomes.iter().find_map(|o| match o {
+            Outcome::InstallerReady { installer, .. } => Some(installer.clone()),
+            _ => None,
+        });
+        if let Some(installer) = installer {
+            let running = minikube_vm_running(&observations).await;
+            let may_sudo = cli.allow_sudo && ctx.stdin_tty && ctx.stderr_tty;
+            if may_sudo && !running {
+                let run = || run_privileged(ctx.platform.os, &installer);
+                let result = match &bars {
+                    Some(b) => b.suspend(run),
+                    None => run(),
+                };
+                if let Err(e) = result {
+                    let error = format!("{e}; the verified installer is {}", installer.display());
+                    outcomes.retain(|o| o.tool() != Tool::Virtualbox);
+                    outcomes.push(Outcome::Failed {
+                        tool: Tool::Virtualbox,
+                        error,
+                    });
                 }
             }
+            vbox_hint = Some(installer_hint(
+                ctx.platform.os,
+                &installer,
+                running,
+                may_sudo,
+            ));
         }
     }
 
     // The summary comes from a fresh diagnosis, like --check.
     let (_, mut findings) = app::diagnose_now(ctx, &manifest, &overrides, &tools).await;
     annotate(&mut findings, &plan, &outcomes);
-    let running = if outcomes
-        .iter()
-        .any(|o| matches!(o, Outcome::InstallerReady { .. }))
+    if let Some(hint) = vbox_hint
+        && let Some(f) = findings
+            .iter_mut()
+            .find(|f| f.tool == Tool::Virtualbox && !f.satisfied())
     {
-        minikube_vm_running(&observations).await
-    } else {
-        false
-    };
-    for o in &outcomes {
-        if let Outcome::InstallerReady { installer, .. } = o
-            && let Some(f) = findings
-                .iter_mut()
-                .find(|f| f.tool == Tool::Virtualbox && !f.satisfied())
-        {
-            f.hint = Some(installer_hint(
-                ctx.platform.os,
-                installer,
-                running,
-                cli.allow_sudo && ctx.stdin_tty,
-            ));
-        }
+        f.hint = Some(hint);
     }
-    let header = app::header(ctx, &manifest);
-    let text = match cli.format {
-        Format::Json => report::json(&findings, &header),
-        Format::Text => report::text(&findings, &header, ctx.stdout_tty && ctx.colour_allowed),
-    };
-    emit(&text)?;
+    emit(&app::render(ctx, cli.format, &findings, &manifest))?;
     Ok(diagnose::exit_code(&findings) as u8)
 }

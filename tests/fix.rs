@@ -22,11 +22,8 @@ struct World {
 impl World {
     /// A sandbox whose bin dir is first on PATH, a server, and a manifest pinning `releases`.
     fn new(releases: &[&Release]) -> World {
-        let mut sb = Sandbox::new();
-        sb.with_dirs();
-        sb.bin_dir_on_path();
+        let (mut sb, manifest) = Sandbox::for_releases(releases);
         sb.path_dir("tools");
-        let manifest = sb.write("versions.toml", &manifest(releases));
         World {
             sb,
             server: Server::start(),
@@ -38,16 +35,8 @@ impl World {
         self.server.route(&r.served_at(), route);
     }
 
-    fn args<'a>(&'a self, mode: &'a str, extra: &[&'a str]) -> Vec<String> {
-        let mut a = vec![
-            mode.to_string(),
-            "--manifest".into(),
-            self.manifest.display().to_string(),
-            "--mirror".into(),
-            self.server.base(),
-        ];
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
+    fn args(&self, mode: &str, extra: &[&str]) -> Vec<String> {
+        doctor_args(&[mode], &self.manifest, &self.server.base(), extra)
     }
 
     fn fix(&self, extra: &[&str]) -> Output {

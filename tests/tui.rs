@@ -184,12 +184,9 @@ fn keep_one_install_another_then_the_terminal_is_restored() {
     server.route(&h.served_at(), Route::File(Arc::new(tgz)));
     server.route(&k.served_at(), Route::File(Arc::new(kubectl)));
 
-    let mut sb = Sandbox::new();
-    sb.with_dirs();
-    sb.bin_dir_on_path();
+    let (mut sb, m) = Sandbox::for_releases(&[&k, &h]);
     let tools = sb.path_dir("tools");
     fake(&tools, &Fake::kubectl("1.32.4-dispatcher"));
-    let m = sb.write("versions.toml", &manifest(&[&k, &h]));
     let base = server.base();
     let mut pty = Pty::spawn(
         &sb,
@@ -293,11 +290,8 @@ fn quitting_while_a_download_runs_asks_then_cancels_cleanly() {
     let server = Server::start();
     // ~5 s of transfer: still running when we quit.
     server.route(&k.served_at(), Route::Drip(Arc::new(bytes), 4096, 50));
-    let mut sb = Sandbox::new();
-    sb.with_dirs();
-    sb.bin_dir_on_path();
+    let (mut sb, m) = Sandbox::for_releases(&[&k]);
     sb.path_dir("tools");
-    let m = sb.write("versions.toml", &manifest(&[&k]));
     let base = server.base();
     let mut pty = Pty::spawn(
         &sb,
@@ -514,10 +508,7 @@ fn fix_on_a_terminal_draws_progress_bars() {
     let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&bytes);
     let server = Server::start();
     server.route(&k.served_at(), Route::Drip(Arc::new(bytes), 8192, 20));
-    let mut sb = Sandbox::new();
-    sb.with_dirs();
-    sb.bin_dir_on_path();
-    let m = sb.write("versions.toml", &manifest(&[&k]));
+    let (sb, m) = Sandbox::for_releases(&[&k]);
     let base = server.base();
     let mut pty = Pty::spawn(
         &sb,

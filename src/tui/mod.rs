@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{self, Fatal};
-use crate::cli::Cli;
+use crate::cli::{Cli, Format};
 use crate::context::Context;
 use crate::diagnose;
 use crate::fetch::Fetcher;
@@ -27,7 +27,6 @@ use crate::manifest::Manifest;
 use crate::overrides::OverrideEntry;
 use crate::probe;
 use crate::progress::{Event, Progress};
-use crate::report;
 use crate::tool::Tool;
 
 use model::{Cmd, Key, Model, Msg};
@@ -124,12 +123,7 @@ pub async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let complete = model.rows.iter().all(|r| r.finding.is_some() && !r.probing);
     if complete {
         let findings = model.findings();
-        let header = app::header(ctx, &model.manifest);
-        app::emit(&report::text(
-            &findings,
-            &header,
-            ctx.stdout_tty && ctx.colour_allowed,
-        ))?;
+        app::emit(&app::render(ctx, Format::Text, &findings, &model.manifest))?;
         Ok(diagnose::exit_code(&findings) as u8)
     } else {
         Ok(app::EXIT_FINDINGS)

@@ -138,12 +138,35 @@ impl Sandbox {
         d
     }
 
+    /// Ready for `--fix`: config and cache inside, the bin dir first on PATH, and a manifest
+    /// pinning `releases` (its path is returned).
+    pub fn for_releases(releases: &[&artifacts::Release]) -> (Sandbox, PathBuf) {
+        let mut sb = Sandbox::new();
+        sb.with_dirs();
+        sb.bin_dir_on_path();
+        let m = sb.write("versions.toml", &artifacts::manifest(releases));
+        (sb, m)
+    }
+
     pub fn write(&self, rel: &str, text: &str) -> PathBuf {
         let p = self.root().join(rel);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(&p, text).unwrap();
         p
     }
+}
+
+/// `[MODE] --manifest M --mirror BASE EXTRA…`
+pub fn doctor_args(mode: &[&str], manifest: &Path, mirror: &str, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = mode.iter().map(|s| s.to_string()).collect();
+    a.extend([
+        "--manifest".to_string(),
+        manifest.display().to_string(),
+        "--mirror".to_string(),
+        mirror.to_string(),
+    ]);
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
 }
 
 #[derive(Debug)]
