@@ -843,3 +843,45 @@ fn creates_a_missing_bin_dir_and_quiet_means_quiet() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     assert_eq!(fs::read(w.bin("kubectl")).unwrap(), bytes);
 }
+
+#[test]
+fn a_running_minikube_vm_is_named_before_virtualbox_is_replaced() {
+    let installer = b"#!/bin/sh\nexit 1\n".to_vec();
+    let mut v = Release::new(
+        "virtualbox",
+        "7.2.10",
+        "VirtualBox-7.2.10-174163-Linux_amd64.run",
+        "installer",
+    )
+    .pinned(&installer);
+    v.extra = "revision = 174163\n".into();
+    let mut w = World::new(&[&v]);
+    w.serve(&v, file(installer));
+    // VirtualBox 7.1 is installed and minikube's VM runs in it.
+    let tools = w.sb.path_dir("vbox");
+    fake(
+        &tools,
+        &Fake {
+            file: "VBoxManage",
+            delay: None,
+            body: r#"case "$*" in
+  "--version") echo '7.1.4r165100' ;;
+  "list runningvms") echo '"minikube" {0c1d2e3f-0000-4000-8000-000000000001}' ;;
+esac"#
+                .into(),
+        },
+    );
+    let out = w.fix(&[]);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stdout
+            .contains("minikube's VM is running: stop it first with `minikube stop`"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("verified installer at"),
+        "{}",
+        out.stdout
+    );
+}

@@ -621,3 +621,40 @@ fn closing_the_terminal_ends_the_tui() {
     );
     assert_eq!(status.signal(), None, "a clean exit, not an abort");
 }
+
+#[test]
+fn check_on_a_terminal_uses_colour_unless_no_color() {
+    for no_color in [false, true] {
+        let mut sb = Sandbox::new();
+        sb.with_dirs();
+        sb.all_pinned();
+        if no_color {
+            sb.env.insert("NO_COLOR".into(), "1".into());
+        }
+        let mut pty = Pty::spawn(&sb, &["--check"], 100, 30);
+        assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+        pty.wait_for("All 5 tools are as pinned.", Duration::from_secs(5));
+        let p = pty.parser.lock().unwrap();
+        let s = p.screen();
+        let row = s
+            .rows(0, 100)
+            .position(|l| l.starts_with("[✓] docker"))
+            .expect("docker row") as u16;
+        let mark = s.cell(row, 1).unwrap();
+        assert_eq!(mark.contents(), "✓");
+        let coloured = mark.fgcolor() != vt100::Color::Default;
+        assert_eq!(coloured, !no_color, "NO_COLOR={no_color}");
+    }
+}
+
+#[test]
+fn ctrl_c_leaves_cleanly() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.all_pinned();
+    let mut pty = Pty::spawn(&sb, &[], 80, 24);
+    pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    pty.wait_restored();
+}
