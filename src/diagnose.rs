@@ -11,6 +11,9 @@ use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
 use crate::tool::{Platform, Tool};
 use crate::vbox;
 
+/// The line that puts the bin dir first on PATH, as hints quote it.
+const ENV_CMD: &str = "eval \"$(aladdin-doctor env)\"";
+
 /// Where things are, as far as the diagnosis needs to know.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -185,7 +188,6 @@ pub fn diagnose_tool(
         .find(|s| s.in_bin_dir && s.satisfies)
         .map(|s| s.path.clone());
     let bin = layout.bin_dir.display();
-    let env_cmd = "eval \"$(aladdin-doctor env)\"";
     let keep = |f: &Seen| {
         format!(
             "keep {} with `aladdin-doctor override {tool}`",
@@ -245,7 +247,7 @@ pub fn diagnose_tool(
             let parked = parked.expect("checked");
             let h = match (&found, layout.bin_dir_index) {
                 (Some(f), Some(_)) => format!(
-                    "the pinned {pinned} at {} is shadowed by {}, which comes first on PATH: put {bin} first with `{env_cmd}`{}",
+                    "the pinned {pinned} at {} is shadowed by {}, which comes first on PATH: put {bin} first with `{ENV_CMD}`{}",
                     parked.display(),
                     f.path.display(),
                     if status == Status::Drift {
@@ -255,11 +257,11 @@ pub fn diagnose_tool(
                     }
                 ),
                 (Some(f), None) => format!(
-                    "the pinned {pinned} is in {bin}, which is not on PATH, so {} runs: put {bin} first with `{env_cmd}`",
+                    "the pinned {pinned} is in {bin}, which is not on PATH, so {} runs: put {bin} first with `{ENV_CMD}`",
                     f.path.display()
                 ),
                 (None, _) => format!(
-                    "the pinned {pinned} is in {bin}, which is not on PATH: put it there with `{env_cmd}`"
+                    "the pinned {pinned} is in {bin}, which is not on PATH: put it there with `{ENV_CMD}`"
                 ),
             };
             (Some(Fix::Manual), Some(h))
@@ -301,13 +303,12 @@ pub fn diagnose_tool(
 /// What to say when an install into the bin dir would not change what PATH runs.
 fn path_advice(effective: Option<&Copy>, layout: &Layout) -> Option<String> {
     let bin = layout.bin_dir.display();
-    let env_cmd = "eval \"$(aladdin-doctor env)\"";
     match (effective, layout.bin_dir_index) {
         (Some(c), _) if c.in_bin_dir => None,
-        (_, None) => Some(format!("put {bin} on PATH with `{env_cmd}`")),
+        (_, None) => Some(format!("put {bin} on PATH with `{ENV_CMD}`")),
         // The bin dir is on PATH, but after the directory of the copy that runs now.
         (Some(c), Some(b)) if matches!(c.origin, Origin::Path(i) if i < b) => Some(format!(
-            "put {bin} before {} on PATH with `{env_cmd}`",
+            "put {bin} before {} on PATH with `{ENV_CMD}`",
             parent(&c.path)
         )),
         _ => None,

@@ -8,7 +8,6 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -47,14 +46,6 @@ impl FetchError {
             retryable,
         }
     }
-}
-
-/// A verified artifact in the cache.
-#[derive(Clone, Debug)]
-pub struct Fetched {
-    pub path: PathBuf,
-    pub sha256: String,
-    pub from_cache: bool,
 }
 
 #[derive(Clone)]
@@ -103,12 +94,12 @@ impl Fetcher {
             .join(format!("{}.partial", Self::key(url)))
     }
 
-    /// The verified artifact for `d`, from the cache or the network.
+    /// The path of the verified artifact for `d`, from the cache or the network.
     pub async fn fetch(
         &self,
         d: &Download,
         progress: &dyn Progress,
-    ) -> Result<Fetched, FetchError> {
+    ) -> Result<PathBuf, FetchError> {
         let expected = self.expected_hash(d, progress).await?;
         let dest = self.verified_path(&expected.0, &d.file_name);
         if dest.exists() {
@@ -116,11 +107,7 @@ impl Fetcher {
             match hash_file(&dest) {
                 Ok(h) if h == expected.0 => {
                     progress.phase(d.tool, Phase::Cached, dest.display().to_string());
-                    return Ok(Fetched {
-                        path: dest,
-                        sha256: expected.0,
-                        from_cache: true,
-                    });
+                    return Ok(dest);
                 }
                 _ => {
                     // Tampered with or damaged: fetch it again.
@@ -193,11 +180,7 @@ impl Fetcher {
             Ok(())
         };
         finish().map_err(|e| io_err(&d.url, &dest, e))?;
-        Ok(Fetched {
-            path: dest,
-            sha256: expected.0,
-            from_cache: false,
-        })
+        Ok(dest)
     }
 
     /// The hash to check against and where it came from.
@@ -538,9 +521,6 @@ pub fn hash_file(path: &Path) -> std::io::Result<String> {
     }
     Ok(checksum::hex(&h.finalize()))
 }
-
-/// Shared handle for concurrent fetches.
-pub type SharedFetcher = Arc<Fetcher>;
 
 #[cfg(test)]
 mod tests {

@@ -108,19 +108,19 @@ async fn one(
         tool: d.tool,
         error,
     };
-    let fetched = match fetcher.fetch(d, progress).await {
-        Ok(f) => f,
+    let artifact = match fetcher.fetch(d, progress).await {
+        Ok(path) => path,
         Err(e) => return fail(e.to_string()),
     };
     if installer {
         return Outcome::InstallerReady {
             tool: d.tool,
-            installer: fetched.path,
+            installer: artifact,
         };
     }
     progress.phase(d.tool, Phase::Install, d.dest.display().to_string());
     // No await between staging and the rename: a cancelled run never leaves the temp file.
-    let committed = match install::stage(&fetched.path, d.archive, d.member.as_deref(), &d.dest)
+    let committed = match install::stage(&artifact, d.archive, d.member.as_deref(), &d.dest)
         .and_then(|staged| install::commit(staged, &d.dest))
     {
         Ok(c) => c,
@@ -153,6 +153,13 @@ async fn one(
             ))
         }
     }
+}
+
+/// Ready to fetch and install (call with the lock held): sweeps temp files a killed run left in
+/// the bin dir, and builds the HTTP client.
+pub fn fetcher(ctx: &Context) -> Result<Arc<Fetcher>, String> {
+    install::clean_stale(&ctx.bin_dir);
+    Fetcher::new(&ctx.cache_dir, ctx.transfer_timeout).map(Arc::new)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -302,8 +309,7 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
             observations = o;
             plan = planner(&f);
         }
-        install::clean_stale(&ctx.bin_dir);
-        let fetcher = Arc::new(Fetcher::new(&ctx.cache_dir, ctx.transfer_timeout).map_err(Fatal)?);
+        let fetcher = fetcher(ctx).map_err(Fatal)?;
         let work = execute(
             &plan,
             &manifest,

@@ -62,13 +62,6 @@ impl Copy {
     pub fn reachable(&self) -> bool {
         matches!(self.origin, Origin::Path(_) | Origin::Known)
     }
-
-    pub fn reading(&self) -> Option<&Reading> {
-        match &self.state {
-            CopyState::Read(r) => Some(r),
-            _ => None,
-        }
-    }
 }
 
 impl Observation {

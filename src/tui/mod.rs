@@ -21,7 +21,6 @@ use crate::app::{self, Fatal};
 use crate::cli::{Cli, Format};
 use crate::context::Context;
 use crate::diagnose;
-use crate::fetch::Fetcher;
 use crate::fix::{self, Outcome};
 use crate::manifest::Manifest;
 use crate::overrides::OverrideEntry;
@@ -115,8 +114,7 @@ pub async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     input.stop();
     ticker.abort();
     signals.abort();
-    // try_restore: restore() prints on failure, and printing to a hung-up terminal panics.
-    let _ = ratatui::try_restore();
+    leave(terminal);
     result?;
 
     // Leave the result in the scrollback: the same report as --check.
@@ -127,6 +125,18 @@ pub async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
         Ok(diagnose::exit_code(&findings) as u8)
     } else {
         Ok(app::EXIT_FINDINGS)
+    }
+}
+
+/// Gives the terminal back: main screen, cooked mode, cursor shown. Nothing here may print:
+/// `restore()` and ratatui's `Drop for Terminal` both `eprintln!` on failure, and printing to a
+/// hung-up terminal panics (then the panic hook panics again, and the process aborts).
+fn leave(mut terminal: DefaultTerminal) {
+    let shown = terminal.show_cursor().is_ok();
+    let _ = ratatui::try_restore();
+    if !shown {
+        // The terminal is gone; skip the Drop that would try again and print.
+        std::mem::forget(terminal);
     }
 }
 
@@ -232,12 +242,21 @@ impl Shell<'_> {
             }
             Cmd::RunPrivileged { commands } => {
                 input.pause();
+                let _ = terminal.show_cursor();
                 let _ = ratatui::try_restore();
                 let result = tokio::task::block_in_place(|| run_privileged(&commands));
-                *terminal = ratatui::init();
-                let _ = terminal.clear();
-                input.resume();
-                let _ = self.tx.send(Msg::PrivilegedDone(result)).await;
+                match ratatui::try_init() {
+                    Ok(t) => {
+                        *terminal = t;
+                        let _ = terminal.clear();
+                        input.resume();
+                        let _ = self.tx.send(Msg::PrivilegedDone(result)).await;
+                    }
+                    // The terminal went away while sudo had it.
+                    Err(_) => {
+                        let _ = self.tx.send(Msg::Terminate).await;
+                    }
+                }
             }
             Cmd::Cancel => self.cancel().await,
             Cmd::Quit => {}
@@ -272,9 +291,8 @@ async fn install_all(
         Ok(l) => l,
         Err(e) => return fail_all(e),
     };
-    crate::install::clean_stale(&ctx.bin_dir);
-    let fetcher = match Fetcher::new(&ctx.cache_dir, ctx.transfer_timeout) {
-        Ok(f) => Arc::new(f),
+    let fetcher = match fix::fetcher(ctx) {
+        Ok(f) => f,
         Err(e) => return fail_all(e),
     };
     fix::execute(plan, manifest, fetcher, progress, ctx.probe.clone()).await
