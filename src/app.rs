@@ -6,13 +6,14 @@ use std::path::Path;
 
 use crate::cli::{Cli, Command, Format};
 use crate::context::Context;
-use crate::diagnose::{self, Finding, Layout};
-use crate::manifest::Manifest;
-use crate::overrides::{OverrideEntry, Overrides};
+use crate::core::diagnose::{self, Finding, Layout};
+use crate::core::manifest::Manifest;
+use crate::core::overrides::{OverrideEntry, Overrides};
 use crate::probe::{self, Observation};
-use crate::report::{self, Header};
-use crate::tool::Tool;
-use crate::{envline, fsutil};
+use crate::core::report::{self, Header};
+use crate::core::tool::Tool;
+use crate::core::envline;
+use crate::fsutil;
 
 /// Exit codes (DESIGN §2).
 pub const EXIT_OK: u8 = 0;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> u8 {
         }) => {
             runtime().and_then(|rt| rt.block_on(run_override(&ctx, *tool, reason.clone(), *clear)))
         }
-        None if cli.fix => runtime().and_then(|rt| rt.block_on(crate::fix::run_fix(&ctx, &cli))),
+        None if cli.fix => runtime().and_then(|rt| rt.block_on(crate::modes::fix::run_fix(&ctx, &cli))),
         None if !cli.check && cli.format == Format::Text && ctx.stdin_tty && ctx.stdout_tty => {
             runtime().and_then(|rt| rt.block_on(crate::tui::run(&ctx, &cli)))
         }
@@ -182,7 +183,7 @@ async fn run_check(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
 }
 
 fn run_env(ctx: &Context, shell: Option<crate::cli::Shell>) -> Result<u8, Fatal> {
-    let windows = ctx.platform.os == crate::tool::Os::Windows;
+    let windows = ctx.platform.os == crate::core::tool::Os::Windows;
     let shell = shell.unwrap_or_else(|| envline::guess_shell(ctx.shell.as_deref(), windows));
     emit(&format!(
         "{}\n",

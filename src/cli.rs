@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::tool::Tool;
+use crate::core::tool::Tool;
 
 #[derive(Debug, Parser)]
 #[command(

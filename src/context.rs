@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::Cli;
 use crate::probe::{ProbeOptions, SearchSpace};
-use crate::tool::{Os, Platform};
+use crate::core::tool::{Os, Platform};
 
 #[derive(Clone, Debug)]
 pub struct Context {
@@ -131,6 +131,6 @@ impl Context {
     }
 
     pub fn overrides_path(&self) -> PathBuf {
-        self.config_dir.join(crate::overrides::FILE_NAME)
+        self.config_dir.join(crate::core::overrides::FILE_NAME)
     }
 }

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::Origin;
-use crate::tool::Tool;
+use crate::core::tool::Tool;
 
 /// Where to look; built once from the environment (see `context`).
 #[derive(Clone, Debug, Default)]

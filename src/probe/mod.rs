@@ -12,7 +12,7 @@ pub use locate::{Candidate, SearchSpace, locate};
 pub use parse::{RawOutput, Reading};
 pub use runner::{ProbeOptions, observe, observe_tool, probe_path, run_command};
 
-use crate::tool::Tool;
+use crate::core::tool::Tool;
 
 /// Every copy of one tool, in the order a shell would consider them.
 #[derive(Clone, Debug, PartialEq, Eq)]

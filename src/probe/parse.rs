@@ -5,8 +5,8 @@
 //! to today. Where a flag is missing in some release (helm 4 dropped `-c`), the next attempt
 //! runs.
 
-use crate::tool::Tool;
-use crate::version::Version;
+use crate::core::tool::Tool;
+use crate::core::version::Version;
 use std::time::Duration;
 
 /// The argument vectors to try, in order.

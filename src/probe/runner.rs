@@ -11,7 +11,7 @@ use tokio::process::Command;
 
 use super::parse::{self, Interpretation, RawOutput};
 use super::{Copy, CopyState, Observation, SearchSpace, locate};
-use crate::tool::Tool;
+use crate::core::tool::Tool;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
 pub const MAX_OUTPUT: usize = 64 * 1024;

@@ -20,13 +20,13 @@ use tokio::task::JoinHandle;
 use crate::app::{self, Fatal};
 use crate::cli::{Cli, Format};
 use crate::context::Context;
-use crate::diagnose;
-use crate::fix::{self, Outcome};
-use crate::manifest::Manifest;
-use crate::overrides::OverrideEntry;
+use crate::core::diagnose;
+use crate::modes::fix::{self, Outcome};
+use crate::core::manifest::Manifest;
+use crate::core::overrides::OverrideEntry;
 use crate::probe;
-use crate::progress::{Event, Progress};
-use crate::tool::Tool;
+use crate::core::progress::{Event, Progress};
+use crate::core::tool::Tool;
 
 use model::{Cmd, Key, Model, Msg};
 
@@ -276,7 +276,7 @@ impl Shell<'_> {
 async fn install_all(
     ctx: &Context,
     manifest: &Manifest,
-    plan: &crate::plan::Plan,
+    plan: &crate::core::plan::Plan,
     progress: Arc<dyn Progress>,
 ) -> Vec<Outcome> {
     let fail_all = |error: String| -> Vec<Outcome> {
@@ -287,7 +287,7 @@ async fn install_all(
             })
             .collect()
     };
-    let _lock = match crate::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress).await {
+    let _lock = match crate::install::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress).await {
         Ok(l) => l,
         Err(e) => return fail_all(e),
     };
@@ -302,11 +302,11 @@ fn run_privileged(commands: &[Vec<String>]) -> Result<(), String> {
     let mut out = io::stdout();
     let mut result = Ok(());
     for cmd in commands {
-        let _ = writeln!(out, "\n$ {}", crate::vbox::render(cmd));
+        let _ = writeln!(out, "\n$ {}", crate::core::vbox::render(cmd));
         match std::process::Command::new(&cmd[0]).args(&cmd[1..]).status() {
             Ok(s) if s.success() => {}
             Ok(s) => {
-                result = Err(format!("`{}` failed ({s})", crate::vbox::render(cmd)));
+                result = Err(format!("`{}` failed ({s})", crate::core::vbox::render(cmd)));
                 break;
             }
             Err(e) => {

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::diagnose::{Finding, Fix, Layout, Status};
-use crate::fix::Outcome;
-use crate::manifest::Manifest;
-use crate::overrides::{OverrideEntry, Overrides};
-use crate::plan::Plan;
+use crate::core::diagnose::{Finding, Fix, Layout, Status};
+use crate::modes::fix::Outcome;
+use crate::core::manifest::Manifest;
+use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::plan::Plan;
 use crate::probe::Observation;
-use crate::progress::{Event, Phase as Step};
-use crate::tool::Tool;
+use crate::core::progress::{Event, Phase as Step};
+use crate::core::tool::Tool;
 
 /// Keys, already translated from the terminal's events (so `update` needs no terminal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! PURE: `update(model, msg) -> commands`. Every decision of the TUI is made here and tested
 //! without a terminal.
 
-use crate::diagnose::diagnose_tool;
-use crate::fix::Outcome;
-use crate::plan;
-use crate::progress::Event;
-use crate::vbox;
+use crate::core::diagnose::diagnose_tool;
+use crate::modes::fix::Outcome;
+use crate::core::plan;
+use crate::core::progress::Event;
+use crate::core::vbox;
 
 use super::model::*;
 
@@ -434,13 +434,13 @@ pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::diagnose::tests::{copy, layout, read};
-    use crate::manifest::Manifest;
-    use crate::overrides::{OverrideEntry, Overrides};
-    use crate::plan::Action;
+    use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::manifest::Manifest;
+    use crate::core::overrides::{OverrideEntry, Overrides};
+    use crate::core::plan::Action;
     use crate::probe::{Observation, Origin};
-    use crate::progress::Phase as Step;
-    use crate::tool::Tool;
+    use crate::core::progress::Phase as Step;
+    use crate::core::tool::Tool;
 
     pub fn fresh() -> Model {
         let mut m = Model::new(
@@ -805,7 +805,7 @@ pub(crate) mod tests {
         }
         assert_eq!(m.phase, Phase::Done);
         let k = row(&m, Tool::Kubectl).finding.clone().unwrap();
-        assert_eq!(k.status, crate::diagnose::Status::Overridden);
+        assert_eq!(k.status, crate::core::diagnose::Status::Overridden);
         assert!(row(&m, Tool::Helm).finding.as_ref().unwrap().satisfied());
     }
 

@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wr
 
 use super::model::*;
 use super::update::plan_lines;
-use crate::diagnose::Finding;
-use crate::plan::mirror_url;
-use crate::progress::Phase as Step;
-use crate::report::{Mark, verdict};
+use crate::core::diagnose::Finding;
+use crate::core::plan::mirror_url;
+use crate::core::progress::Phase as Step;
+use crate::core::report::{Mark, verdict};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -129,7 +129,7 @@ pub fn view(m: &Model, f: &mut Frame) {
                 ));
             }
             for c in commands {
-                lines.push(Line::from(format!("  {}", crate::vbox::render(c))));
+                lines.push(Line::from(format!("  {}", crate::core::vbox::render(c))));
             }
             lines.push(Line::from(""));
             lines.push(if *minikube_running {
@@ -670,11 +670,11 @@ mod tests {
     use ratatui::style::Color;
 
     use super::*;
-    use crate::diagnose::tests::{copy, read};
-    use crate::fix::Outcome;
+    use crate::core::diagnose::tests::{copy, read};
+    use crate::modes::fix::Outcome;
     use crate::probe::{CopyState, Origin, RawOutput};
-    use crate::progress::Event;
-    use crate::tool::Tool;
+    use crate::core::progress::Event;
+    use crate::core::tool::Tool;
     use crate::tui::update::tests::{fresh, observation, ready};
     use crate::tui::update::update;
 
@@ -708,7 +708,7 @@ mod tests {
             &mut m,
             Event::Phase {
                 tool: Tool::Helm,
-                phase: crate::progress::Phase::Download,
+                phase: crate::core::progress::Phase::Download,
                 detail: String::new(),
             },
             100,
@@ -735,7 +735,7 @@ mod tests {
             &mut m,
             Event::Phase {
                 tool: Tool::Minikube,
-                phase: crate::progress::Phase::Verify,
+                phase: crate::core::progress::Phase::Verify,
                 detail: String::new(),
             },
             1100,
@@ -744,7 +744,7 @@ mod tests {
             &mut m,
             Event::Phase {
                 tool: Tool::Kubectl,
-                phase: crate::progress::Phase::Reprobe,
+                phase: crate::core::progress::Phase::Reprobe,
                 detail: String::new(),
             },
             1100,

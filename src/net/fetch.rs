@@ -15,10 +15,10 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use sha2::{Digest, Sha256};
 
-use crate::checksum;
+use crate::core::checksum;
 use crate::fsutil;
-use crate::plan::{Checksum, Download};
-use crate::progress::{Event, Phase, Progress};
+use crate::core::plan::{Checksum, Download};
+use crate::core::progress::{Event, Phase, Progress};
 
 /// Attempts per transfer (the first one included).
 pub const ATTEMPTS: u32 = 3;

@@ -9,15 +9,15 @@ use tokio::task::JoinSet;
 use crate::app::{self, EXIT_FINDINGS, Fatal, emit};
 use crate::cli::Cli;
 use crate::context::Context;
-use crate::diagnose::{self, Finding};
-use crate::fetch::Fetcher;
+use crate::core::diagnose::{self, Finding};
+use crate::net::fetch::Fetcher;
 use crate::install;
-use crate::manifest::{Manifest, Satisfaction, ToolSpec};
-use crate::plan::{self, Action, Download, Plan};
+use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
+use crate::core::plan::{self, Action, Download, Plan};
 use crate::probe::{self, CopyState, Observation, ProbeOptions};
-use crate::progress::{Bars, Lines, Phase, Progress, Quiet};
-use crate::tool::{Os, Tool};
-use crate::vbox;
+use crate::core::progress::{Bars, Lines, Phase, Progress, Quiet};
+use crate::core::tool::{Os, Tool};
+use crate::core::vbox;
 
 /// What happened to one planned tool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,7 +300,7 @@ pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let mut outcomes = Vec::new();
     let mut vbox_hint = None;
     if plan.downloads().next().is_some() {
-        let lock = crate::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress)
+        let lock = crate::install::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress)
             .await
             .map_err(Fatal)?;
         if lock.waited {

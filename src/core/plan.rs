@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::diagnose::{Finding, Fix, Layout, Status};
-use crate::manifest::{ArchiveKind, Manifest};
-use crate::tool::{Platform, Tool};
+use crate::core::diagnose::{Finding, Fix, Layout, Status};
+use crate::core::manifest::{ArchiveKind, Manifest};
+use crate::core::tool::{Platform, Tool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -100,7 +100,7 @@ pub fn plan(
         let action = match (f.fix, artifact) {
             (Some(Fix::Install), Some(a)) => download(f, a, layout, mirror).map(Action::Install),
             (Some(Fix::Manual), Some(a))
-                if f.tool == crate::tool::Tool::Virtualbox && needs_release =>
+                if f.tool == crate::core::tool::Tool::Virtualbox && needs_release =>
             {
                 download(f, a, layout, mirror).map(Action::Installer)
             }
@@ -116,7 +116,7 @@ pub fn plan(
 
 fn download(
     f: &Finding,
-    a: crate::manifest::Artifact,
+    a: crate::core::manifest::Artifact,
     layout: &Layout,
     mirror: Option<&str>,
 ) -> Result<Download, String> {
@@ -219,11 +219,11 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::diagnose;
-    use crate::diagnose::tests::{copy, layout, read};
-    use crate::overrides::Overrides;
+    use crate::core::diagnose::diagnose;
+    use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::overrides::Overrides;
     use crate::probe::{Observation, Origin};
-    use crate::tool::{Arch, Os};
+    use crate::core::tool::{Arch, Os};
 
     fn findings(l: &Layout) -> (Manifest, Vec<Finding>) {
         let m = Manifest::embedded().unwrap();

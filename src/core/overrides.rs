@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::manifest::{FileError, Problem, line_col};
-use crate::tool::Tool;
+use crate::core::manifest::{FileError, Problem, line_col};
+use crate::core::tool::Tool;
 
 pub const FILE_NAME: &str = "overrides.toml";
 

@@ -2,7 +2,7 @@
 //! (tools.md §6). They are shown to the user, and run only with `--fix --allow-sudo` on a
 //! terminal.
 
-use crate::tool::Os;
+use crate::core::tool::Os;
 
 /// Argument vectors, in order, that install `installer` (a path or file name) on `os`.
 pub fn install_commands(os: Os, installer: &str) -> Vec<Vec<String>> {

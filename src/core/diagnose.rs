@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::manifest::{Manifest, Satisfaction, ToolSpec};
-use crate::overrides::{OverrideEntry, Overrides};
+use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
+use crate::core::overrides::{OverrideEntry, Overrides};
 use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
-use crate::tool::{Platform, Tool};
-use crate::vbox;
+use crate::core::tool::{Platform, Tool};
+use crate::core::vbox;
 
 /// The line that puts the bin dir first on PATH, as hints quote it.
 const ENV_CMD: &str = "eval \"$(aladdin-doctor env)\"";
@@ -377,8 +377,8 @@ fn virtualbox_hint(spec: &ToolSpec, layout: &Layout) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::probe::Reading;
-    use crate::tool::{Arch, Os};
-    use crate::version::Version;
+    use crate::core::tool::{Arch, Os};
+    use crate::core::version::Version;
 
     pub fn read(v: &str) -> CopyState {
         CopyState::Read(Reading {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::tool::Tool;
+use crate::core::tool::Tool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {

@@ -7,7 +7,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::progress::Progress;
+use crate::core::progress::Progress;
 
 pub struct Lock {
     _file: File,

@@ -6,12 +6,14 @@
 //! renamed over the old binary. The old binary is kept under `BIN/.previous/` so that a failed
 //! re-probe rolls back.
 
+pub mod lock;
+
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use crate::fsutil::{self, TempFile};
-use crate::manifest::ArchiveKind;
+use crate::core::manifest::ArchiveKind;
 
 /// No tool we install is anywhere near this; a member claiming more is refused.
 pub const MAX_MEMBER: u64 = 1 << 30;

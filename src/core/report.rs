@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::diagnose::{Finding, Fix, Layout, Seen, Status};
+use crate::core::diagnose::{Finding, Fix, Layout, Seen, Status};
 
 /// What the report says about the run as a whole.
 #[derive(Clone, Debug)]
@@ -290,12 +290,12 @@ pub fn json(findings: &[Finding], header: &Header) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::diagnose;
-    use crate::diagnose::tests::{copy, layout, read};
-    use crate::manifest::Manifest;
-    use crate::overrides::{OverrideEntry, Overrides};
+    use crate::core::diagnose::diagnose;
+    use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::manifest::Manifest;
+    use crate::core::overrides::{OverrideEntry, Overrides};
     use crate::probe::{CopyState, Observation, Origin};
-    use crate::tool::Tool;
+    use crate::core::tool::Tool;
 
     /// One machine with every kind of row.
     fn findings() -> (Vec<Finding>, Header) {

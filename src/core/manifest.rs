@@ -8,11 +8,11 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::tool::{Arch, Os, Platform, Tool};
-use crate::version::Version;
+use crate::core::tool::{Arch, Os, Platform, Tool};
+use crate::core::version::Version;
 
 /// The repository's `versions.toml`, compiled in.
-pub const EMBEDDED: &str = include_str!("../versions.toml");
+pub const EMBEDDED: &str = include_str!("../../versions.toml");
 /// How the embedded manifest is named in messages.
 pub const EMBEDDED_NAME: &str = "versions.toml (embedded)";
 

@@ -1,0 +1,3 @@
+//! I/O: the network.
+
+pub mod fetch;
