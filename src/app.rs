@@ -7,22 +7,22 @@ use std::path::Path;
 use crate::cli::{Cli, Command, Format};
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding, Layout};
+use crate::core::envline;
 use crate::core::manifest::Manifest;
 use crate::core::overrides::{OverrideEntry, Overrides};
-use crate::probe::{self, Observation};
 use crate::core::report::{self, Header};
 use crate::core::tool::Tool;
-use crate::core::envline;
 use crate::fsutil;
+use crate::probe::{self, Observation};
 
 /// Exit codes (DESIGN §2).
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// A failure that stops the run: printed to stderr, exit 2.
 #[derive(Debug)]
-pub struct Fatal(pub String);
+pub(crate) struct Fatal(pub String);
 
 impl<E: std::fmt::Display> From<E> for Fatal {
     fn from(e: E) -> Self {
@@ -30,7 +30,7 @@ impl<E: std::fmt::Display> From<E> for Fatal {
     }
 }
 
-pub fn run(cli: Cli) -> u8 {
+pub(crate) fn run(cli: Cli) -> u8 {
     let ctx = match Context::from_env(&cli) {
         Ok(c) => c,
         Err(e) => return fatal(&Fatal(e.to_string())),
@@ -44,7 +44,9 @@ pub fn run(cli: Cli) -> u8 {
         }) => {
             runtime().and_then(|rt| rt.block_on(run_override(&ctx, *tool, reason.clone(), *clear)))
         }
-        None if cli.fix => runtime().and_then(|rt| rt.block_on(crate::modes::fix::run_fix(&ctx, &cli))),
+        None if cli.fix => {
+            runtime().and_then(|rt| rt.block_on(crate::modes::fix::run_fix(&ctx, &cli)))
+        }
         None if !cli.check && cli.format == Format::Text && ctx.stdin_tty && ctx.stdout_tty => {
             runtime().and_then(|rt| rt.block_on(crate::tui::run(&ctx, &cli)))
         }
@@ -70,7 +72,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-pub fn emit(text: &str) -> Result<(), Fatal> {
+pub(crate) fn emit(text: &str) -> Result<(), Fatal> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -80,7 +82,7 @@ pub fn emit(text: &str) -> Result<(), Fatal> {
     }
 }
 
-pub fn load_manifest(ctx: &Context) -> Result<Manifest, Fatal> {
+pub(crate) fn load_manifest(ctx: &Context) -> Result<Manifest, Fatal> {
     match &ctx.manifest_path {
         None => Ok(Manifest::embedded()?),
         Some(path) => {
@@ -96,7 +98,7 @@ pub fn load_manifest(ctx: &Context) -> Result<Manifest, Fatal> {
 }
 
 /// The overrides file's text ("" when there is none) and its parsed entries.
-pub fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
+pub(crate) fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
     let path = ctx.overrides_path();
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -113,7 +115,7 @@ pub fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
 }
 
 /// The tools to look at: the manifest's, narrowed by `--only`.
-pub fn selected_tools(manifest: &Manifest, only: &[Tool]) -> Result<Vec<Tool>, Fatal> {
+pub(crate) fn selected_tools(manifest: &Manifest, only: &[Tool]) -> Result<Vec<Tool>, Fatal> {
     for t in only {
         if manifest.get(*t).is_none() {
             return Err(Fatal(format!(
@@ -136,7 +138,7 @@ pub fn selected_tools(manifest: &Manifest, only: &[Tool]) -> Result<Vec<Tool>, F
         .collect())
 }
 
-pub fn layout(ctx: &Context) -> Layout {
+pub(crate) fn layout(ctx: &Context) -> Layout {
     Layout {
         platform: ctx.platform,
         bin_dir: ctx.bin_dir.clone(),
@@ -144,7 +146,7 @@ pub fn layout(ctx: &Context) -> Layout {
     }
 }
 
-pub fn header(ctx: &Context, manifest: &Manifest) -> Header {
+pub(crate) fn header(ctx: &Context, manifest: &Manifest) -> Header {
     Header {
         layout: layout(ctx),
         manifest: manifest.source.clone(),
@@ -152,7 +154,7 @@ pub fn header(ctx: &Context, manifest: &Manifest) -> Header {
 }
 
 /// Probes and diagnoses: the one diagnosis every mode renders.
-pub async fn diagnose_now(
+pub(crate) async fn diagnose_now(
     ctx: &Context,
     manifest: &Manifest,
     overrides: &Overrides,
@@ -164,7 +166,12 @@ pub async fn diagnose_now(
 }
 
 /// The report every mode ends with: text (coloured only on a terminal) or JSON.
-pub fn render(ctx: &Context, format: Format, findings: &[Finding], manifest: &Manifest) -> String {
+pub(crate) fn render(
+    ctx: &Context,
+    format: Format,
+    findings: &[Finding],
+    manifest: &Manifest,
+) -> String {
     let header = header(ctx, manifest);
     match format {
         Format::Json => report::json(findings, &header),
@@ -268,7 +275,7 @@ async fn run_override(
 
 /// Records `entry` (stamped now) in the overrides file, keeping everything else in it. Used by
 /// `aladdin-doctor override` and the TUI's "keep mine". A broken file is left untouched.
-pub fn save_override(
+pub(crate) fn save_override(
     ctx: &Context,
     tool: Tool,
     mut entry: OverrideEntry,

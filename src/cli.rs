@@ -14,45 +14,45 @@ use crate::core::tool::Tool;
     long_about = None,
     after_help = "Without --check or --fix: the interactive TUI when stdin and stdout are terminals, otherwise the same as --check.\n\nExit codes: 0 every tool satisfied, 1 something remains to be done, 2 could not run."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 
     /// Read-only diagnosis: writes nothing, uses no network
     #[arg(long, conflicts_with = "fix")]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Install every pinned tool that is not satisfied, without prompts
     #[arg(long)]
-    pub fix: bool,
+    pub(crate) fix: bool,
 
     /// With --fix: print the plan and change nothing
     #[arg(long, requires = "fix")]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// With --fix: run VirtualBox's privileged installer through sudo (on a terminal, each
     /// command shown first)
     #[arg(long, requires = "fix")]
-    pub allow_sudo: bool,
+    pub(crate) allow_sudo: bool,
 
     /// With --fix: how long to wait for another --fix to finish
     #[arg(long, default_value_t = 120, value_name = "SECS")]
-    pub lock_timeout: u64,
+    pub(crate) lock_timeout: u64,
 
     /// Report format
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// No progress output
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     #[command(flatten)]
-    pub common: Common,
+    pub(crate) common: Common,
 }
 
 #[derive(Debug, Args, Clone, Default)]
-pub struct Common {
+pub(crate) struct Common {
     /// The versions.toml to use instead of the embedded one
     #[arg(
         long,
@@ -60,27 +60,27 @@ pub struct Common {
         env = "ALADDIN_DOCTOR_MANIFEST",
         value_name = "PATH"
     )]
-    pub manifest: Option<PathBuf>,
+    pub(crate) manifest: Option<PathBuf>,
 
     /// Where tools are installed [default: ~/.aladdin/bin]
     #[arg(long, global = true, env = "ALADDIN_BIN", value_name = "DIR")]
-    pub bin_dir: Option<PathBuf>,
+    pub(crate) bin_dir: Option<PathBuf>,
 
     /// Fetch https://HOST/PATH from URL/HOST/PATH instead
     #[arg(long, global = true, env = "ALADDIN_DOCTOR_MIRROR", value_name = "URL")]
-    pub mirror: Option<String>,
+    pub(crate) mirror: Option<String>,
 
     /// Only these tools
     #[arg(long, global = true, value_delimiter = ',', value_name = "TOOL[,TOOL]")]
-    pub only: Vec<Tool>,
+    pub(crate) only: Vec<Tool>,
 
     /// A network transfer that stalls this long fails
     #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
 
     /// Stop a version probe after this long [default: 5-15 s, per tool]
     #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs)]
-    pub probe_timeout: Option<f64>,
+    pub(crate) probe_timeout: Option<f64>,
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -93,7 +93,7 @@ fn parse_secs(s: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Print the line that puts the bin dir first on PATH: eval "$(aladdin-doctor env)"
     Env {
         /// Shell syntax [default: from $SHELL]
@@ -114,13 +114,13 @@ pub enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
+pub(crate) enum Shell {
     Bash,
     Zsh,
     Fish,

@@ -1,5 +1,7 @@
 //! The only reader of the process environment: paths, platform, PATH entries and terminal
 //! state are read once at start-up and passed down as plain data.
+// The one module allowed to read the environment (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -7,32 +9,32 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cli::Cli;
-use crate::probe::{ProbeOptions, SearchSpace};
 use crate::core::tool::{Os, Platform};
+use crate::probe::{ProbeOptions, SearchSpace};
 
 #[derive(Clone, Debug)]
-pub struct Context {
-    pub platform: Platform,
-    pub path_entries: Vec<PathBuf>,
-    pub bin_dir: PathBuf,
-    pub config_dir: PathBuf,
-    pub cache_dir: PathBuf,
-    pub manifest_path: Option<PathBuf>,
-    pub mirror: Option<String>,
-    pub stdin_tty: bool,
-    pub stdout_tty: bool,
-    pub stderr_tty: bool,
+pub(crate) struct Context {
+    pub(crate) platform: Platform,
+    pub(crate) path_entries: Vec<PathBuf>,
+    pub(crate) bin_dir: PathBuf,
+    pub(crate) config_dir: PathBuf,
+    pub(crate) cache_dir: PathBuf,
+    pub(crate) manifest_path: Option<PathBuf>,
+    pub(crate) mirror: Option<String>,
+    pub(crate) stdin_tty: bool,
+    pub(crate) stdout_tty: bool,
+    pub(crate) stderr_tty: bool,
     /// Colour is allowed at all (NO_COLOR unset, TERM not dumb).
-    pub colour_allowed: bool,
-    pub shell: Option<String>,
-    pub virtualbox_dirs: Vec<PathBuf>,
-    pub transfer_timeout: Duration,
-    pub lock_timeout: Duration,
-    pub probe: ProbeOptions,
+    pub(crate) colour_allowed: bool,
+    pub(crate) shell: Option<String>,
+    pub(crate) virtualbox_dirs: Vec<PathBuf>,
+    pub(crate) transfer_timeout: Duration,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) probe: ProbeOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ContextError {
+pub(crate) enum ContextError {
     #[error(
         "this platform ({0}-{1}) is not supported: aladdin-doctor knows linux, macOS and windows on amd64 and arm64"
     )]
@@ -44,7 +46,7 @@ pub enum ContextError {
 }
 
 impl Context {
-    pub fn from_env(cli: &Cli) -> Result<Context, ContextError> {
+    pub(crate) fn from_env(cli: &Cli) -> Result<Context, ContextError> {
         let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
         let platform = Platform::from_rust(os, arch).ok_or(ContextError::Platform(os, arch))?;
         let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
@@ -121,7 +123,7 @@ impl Context {
         })
     }
 
-    pub fn search_space(&self) -> SearchSpace {
+    pub(crate) fn search_space(&self) -> SearchSpace {
         SearchSpace {
             path_entries: self.path_entries.clone(),
             bin_dir: self.bin_dir.clone(),
@@ -130,7 +132,7 @@ impl Context {
         }
     }
 
-    pub fn overrides_path(&self) -> PathBuf {
+    pub(crate) fn overrides_path(&self) -> PathBuf {
         self.config_dir.join(crate::core::overrides::FILE_NAME)
     }
 }

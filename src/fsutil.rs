@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Prefix of every temporary file we create next to a destination; stale ones (a SIGKILL
 /// mid-write) are recognised by it and removed by the next install.
-pub const TEMP_PREFIX: &str = ".aladdin-doctor-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".aladdin-doctor-tmp-";
 
 /// A unique temporary path in `dir` for `name`.
-pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn temp_path(dir: &Path, name: &str) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     dir.join(format!("{TEMP_PREFIX}{name}-{}-{n}", std::process::id()))
@@ -19,19 +19,19 @@ pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
 /// Removes the file on drop unless `keep` was called: no half-written file survives an error
 /// or a panic.
 #[derive(Debug)]
-pub struct TempFile {
+pub(crate) struct TempFile {
     path: Option<PathBuf>,
 }
 
 impl TempFile {
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         TempFile { path: Some(path) }
     }
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.path.as_deref().expect("not kept yet")
     }
     /// The file was renamed into place: do not remove it.
-    pub fn keep(mut self) {
+    pub(crate) fn keep(mut self) {
         self.path = None;
     }
 }
@@ -46,7 +46,7 @@ impl Drop for TempFile {
 
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, rename,
 /// fsync of the directory. Creates the directory if needed. `mode` sets Unix permissions.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("path has no parent directory"))?;
@@ -68,12 +68,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<
     Ok(())
 }
 
-pub fn create_new(path: &Path) -> io::Result<File> {
+pub(crate) fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 #[cfg(unix)]
-pub fn set_mode(f: &File, mode: Option<u32>) -> io::Result<()> {
+pub(crate) fn set_mode(f: &File, mode: Option<u32>) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     match mode {
         Some(m) => f.set_permissions(fs::Permissions::from_mode(m)),
@@ -82,12 +82,12 @@ pub fn set_mode(f: &File, mode: Option<u32>) -> io::Result<()> {
 }
 
 #[cfg(not(unix))]
-pub fn set_mode(_f: &File, _mode: Option<u32>) -> io::Result<()> {
+pub(crate) fn set_mode(_f: &File, _mode: Option<u32>) -> io::Result<()> {
     Ok(())
 }
 
 /// Makes a rename durable (best effort; not possible on Windows).
-pub fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();

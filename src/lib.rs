@@ -1,13 +1,23 @@
 //! aladdin-doctor: checks docker, VirtualBox, minikube, kubectl and helm against the pins in
 //! `versions.toml`, says what is wrong and how to fix it, and installs the pinned releases.
+//!
+//! The crate is a binary with its code in a library so that benches and tests can share
+//! helpers; nothing but `main` is public, so the dead-code lint sees every item.
+#![warn(unreachable_pub)]
 
-pub mod app;
-pub mod cli;
-pub mod context;
-pub mod core;
-pub mod fsutil;
-pub mod install;
-pub mod modes;
-pub mod net;
-pub mod probe;
-pub mod tui;
+mod app;
+mod cli;
+mod context;
+mod core;
+mod fsutil;
+mod install;
+mod modes;
+mod net;
+mod probe;
+mod tui;
+
+/// Parses the command line, runs the mode it names and returns its exit code.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    std::process::ExitCode::from(app::run(cli::Cli::parse()))
+}

@@ -1,8 +1,3 @@
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    let cli = aladdin_doctor::cli::Cli::parse();
-    ExitCode::from(aladdin_doctor::app::run(cli))
+fn main() -> std::process::ExitCode {
+    aladdin_doctor::main()
 }

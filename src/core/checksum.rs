@@ -5,7 +5,7 @@
 //! from which our file's line is taken.
 
 /// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -15,12 +15,12 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-pub fn is_sha256_hex(s: &str) -> bool {
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The sha256 for `file_name` in a checksum file's `text`.
-pub fn parse(text: &str, file_name: &str) -> Result<String, String> {
+pub(crate) fn parse(text: &str, file_name: &str) -> Result<String, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if looks_like_html(trimmed.as_bytes()) {
         return Err(
@@ -71,7 +71,7 @@ pub fn parse(text: &str, file_name: &str) -> Result<String, String> {
 }
 
 /// An HTML page where a binary or a checksum was expected.
-pub fn looks_like_html(head: &[u8]) -> bool {
+pub(crate) fn looks_like_html(head: &[u8]) -> bool {
     let start: Vec<u8> = head
         .iter()
         .skip_while(|b| b.is_ascii_whitespace())

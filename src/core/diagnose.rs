@@ -7,25 +7,25 @@ use serde::Serialize;
 
 use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
 use crate::core::overrides::{OverrideEntry, Overrides};
-use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
 use crate::core::tool::{Platform, Tool};
 use crate::core::vbox;
+use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
 
 /// The line that puts the bin dir first on PATH, as hints quote it.
 const ENV_CMD: &str = "eval \"$(aladdin-doctor env)\"";
 
 /// Where things are, as far as the diagnosis needs to know.
 #[derive(Clone, Debug)]
-pub struct Layout {
-    pub platform: Platform,
-    pub bin_dir: PathBuf,
+pub(crate) struct Layout {
+    pub(crate) platform: Platform,
+    pub(crate) bin_dir: PathBuf,
     /// Index of the bin dir among the PATH entries, if it is on PATH.
-    pub bin_dir_index: Option<usize>,
+    pub(crate) bin_dir_index: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Drift,
     Missing,
@@ -34,7 +34,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Drift => "drift",
@@ -47,7 +47,7 @@ impl Status {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Fix {
+pub(crate) enum Fix {
     /// The doctor can install the pin into the bin dir.
     Install,
     /// Something only the user (or a system installer) can do; the hint has the steps.
@@ -56,47 +56,47 @@ pub enum Fix {
 
 /// One copy of a tool, as reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Seen {
-    pub path: PathBuf,
-    pub version: Option<String>,
+pub(crate) struct Seen {
+    pub(crate) path: PathBuf,
+    pub(crate) version: Option<String>,
     /// Why the version is unknown (timed out, not executable, unreadable output).
-    pub error: Option<String>,
-    pub in_bin_dir: bool,
+    pub(crate) error: Option<String>,
+    pub(crate) in_bin_dir: bool,
     /// Running the tool's name reaches this copy (it is on PATH, or the effective one).
-    pub reachable: bool,
-    pub satisfies: bool,
-    pub warnings: Vec<String>,
-    pub output: Option<RawOutput>,
+    pub(crate) reachable: bool,
+    pub(crate) satisfies: bool,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) output: Option<RawOutput>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub tool: Tool,
+pub(crate) struct Finding {
+    pub(crate) tool: Tool,
     /// The pin as shown (`7.2.10r174163` for VirtualBox).
-    pub pinned: String,
-    pub accept: Option<String>,
-    pub status: Status,
-    pub fix: Option<Fix>,
+    pub(crate) pinned: String,
+    pub(crate) accept: Option<String>,
+    pub(crate) status: Status,
+    pub(crate) fix: Option<Fix>,
     /// The copy the user's PATH runs.
-    pub found: Option<Seen>,
+    pub(crate) found: Option<Seen>,
     /// Every other copy (shadowed ones, the bin dir's when it is not first, non-executables).
-    pub others: Vec<Seen>,
-    pub hint: Option<String>,
+    pub(crate) others: Vec<Seen>,
+    pub(crate) hint: Option<String>,
     /// Facts worth showing that need no action (accepted range, harmless warnings).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// The override that made this row `overridden`.
-    pub kept: Option<OverrideEntry>,
+    pub(crate) kept: Option<OverrideEntry>,
 }
 
 impl Finding {
     /// Nothing remains to be done for this tool.
-    pub fn satisfied(&self) -> bool {
+    pub(crate) fn satisfied(&self) -> bool {
         matches!(self.status, Status::Ok | Status::Overridden) && self.fix.is_none()
     }
 }
 
 /// Exit code for a set of findings: 0 when every tool is satisfied, else 1.
-pub fn exit_code(findings: &[Finding]) -> i32 {
+pub(crate) fn exit_code(findings: &[Finding]) -> i32 {
     if findings.iter().all(Finding::satisfied) {
         0
     } else {
@@ -104,7 +104,7 @@ pub fn exit_code(findings: &[Finding]) -> i32 {
     }
 }
 
-pub fn diagnose(
+pub(crate) fn diagnose(
     manifest: &Manifest,
     observations: &[Observation],
     overrides: &Overrides,
@@ -120,7 +120,7 @@ pub fn diagnose(
         .collect()
 }
 
-pub fn diagnose_tool(
+pub(crate) fn diagnose_tool(
     spec: &ToolSpec,
     obs: &Observation,
     entry: Option<&OverrideEntry>,
@@ -230,7 +230,9 @@ pub fn diagnose_tool(
                     .unwrap_or_default()
             )),
         ),
-        _ if tool == Tool::Virtualbox => (Some(Fix::Manual), Some(virtualbox_hint(spec, layout))),
+        _ if !tool.installs_into_bin_dir() => {
+            (Some(Fix::Manual), Some(virtualbox_hint(spec, layout)))
+        }
         _ if spec.artifact(layout.platform).is_none() => {
             let mut h = format!(
                 "versions.toml has no {tool} release for {}: install {pinned} yourself, or ask the owners of versions.toml",
@@ -376,18 +378,18 @@ fn virtualbox_hint(spec: &ToolSpec, layout: &Layout) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::probe::Reading;
     use crate::core::tool::{Arch, Os};
     use crate::core::version::Version;
+    use crate::probe::Reading;
 
-    pub fn read(v: &str) -> CopyState {
+    pub(crate) fn read(v: &str) -> CopyState {
         CopyState::Read(Reading {
             version: Version::parse(v).unwrap(),
             warnings: vec![],
         })
     }
 
-    pub fn copy(path: &str, origin: Origin, state: CopyState) -> Copy {
+    pub(crate) fn copy(path: &str, origin: Origin, state: CopyState) -> Copy {
         Copy {
             path: path.into(),
             origin,
@@ -396,7 +398,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn layout(bin_dir_index: Option<usize>) -> Layout {
+    pub(crate) fn layout(bin_dir_index: Option<usize>) -> Layout {
         Layout {
             platform: Platform::new(Os::Linux, Arch::Amd64),
             bin_dir: "/h/.aladdin/bin".into(),

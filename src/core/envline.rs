@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::Shell;
 
 /// Guesses the shell from `$SHELL` (or the platform when unset).
-pub fn guess_shell(shell_var: Option<&str>, windows: bool) -> Shell {
+pub(crate) fn guess_shell(shell_var: Option<&str>, windows: bool) -> Shell {
     let name = shell_var.and_then(|s| {
         Path::new(s)
             .file_name()
@@ -28,7 +28,7 @@ pub fn guess_shell(shell_var: Option<&str>, windows: bool) -> Shell {
 }
 
 /// PATH entries with `bin_dir` first and nowhere else.
-pub fn path_with_bin_first(bin_dir: &Path, entries: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn path_with_bin_first(bin_dir: &Path, entries: &[PathBuf]) -> Vec<PathBuf> {
     let norm = |p: &Path| {
         p.to_string_lossy()
             .trim_end_matches(['/', '\\'])
@@ -40,7 +40,7 @@ pub fn path_with_bin_first(bin_dir: &Path, entries: &[PathBuf]) -> Vec<PathBuf> 
         .collect()
 }
 
-pub fn line(shell: Shell, bin_dir: &Path, entries: &[PathBuf], windows: bool) -> String {
+pub(crate) fn line(shell: Shell, bin_dir: &Path, entries: &[PathBuf], windows: bool) -> String {
     let parts: Vec<String> = path_with_bin_first(bin_dir, entries)
         .iter()
         .map(|p| p.to_string_lossy().into_owned())

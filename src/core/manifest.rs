@@ -12,14 +12,14 @@ use crate::core::tool::{Arch, Os, Platform, Tool};
 use crate::core::version::Version;
 
 /// The repository's `versions.toml`, compiled in.
-pub const EMBEDDED: &str = include_str!("../../versions.toml");
+pub(crate) const EMBEDDED: &str = include_str!("../../versions.toml");
 /// How the embedded manifest is named in messages.
-pub const EMBEDDED_NAME: &str = "versions.toml (embedded)";
+pub(crate) const EMBEDDED_NAME: &str = "versions.toml (embedded)";
 
 const PLACEHOLDERS: [&str; 5] = ["version", "os", "arch", "exe", "revision"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArchiveKind {
+pub(crate) enum ArchiveKind {
     /// The download is the executable itself.
     Binary,
     TarGz,
@@ -38,7 +38,7 @@ impl ArchiveKind {
             _ => return None,
         })
     }
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ArchiveKind::Binary => "binary",
             ArchiveKind::TarGz => "tar.gz",
@@ -52,23 +52,23 @@ impl ArchiveKind {
 }
 
 #[derive(Clone, Debug)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// The file name used in messages.
-    pub source: String,
+    pub(crate) source: String,
     /// In report order (`Tool::ALL`); only the tools the file lists.
-    pub tools: Vec<ToolSpec>,
+    pub(crate) tools: Vec<ToolSpec>,
 }
 
 #[derive(Clone, Debug)]
-pub struct ToolSpec {
-    pub tool: Tool,
+pub(crate) struct ToolSpec {
+    pub(crate) tool: Tool,
     /// The pin exactly as written; used in URLs.
-    pub version: String,
+    pub(crate) version: String,
     /// The pin parsed (with `revision` folded in for VirtualBox).
-    pub pin: Version,
-    pub revision: Option<u64>,
+    pub(crate) pin: Version,
+    pub(crate) revision: Option<u64>,
     /// `accept` as written and parsed.
-    pub accept: Option<(String, semver::VersionReq)>,
+    pub(crate) accept: Option<(String, semver::VersionReq)>,
     base: Template,
     platforms: BTreeMap<Platform, Template>,
     sha256: BTreeMap<Platform, String>,
@@ -87,19 +87,19 @@ struct Template {
 
 /// What to download for one tool on one platform, placeholders rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Artifact {
-    pub url: String,
-    pub archive: ArchiveKind,
+pub(crate) struct Artifact {
+    pub(crate) url: String,
+    pub(crate) archive: ArchiveKind,
     /// The archive member to install (tar.gz / zip).
-    pub member: Option<String>,
+    pub(crate) member: Option<String>,
     /// The pinned hash for this platform, lower-case hex.
-    pub sha256: Option<String>,
-    pub checksum_url: Option<String>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) checksum_url: Option<String>,
 }
 
 impl Artifact {
     /// The last path segment of the URL (`kubectl`, `helm-v3.17.0-linux-amd64.tar.gz`).
-    pub fn file_name(&self) -> &str {
+    pub(crate) fn file_name(&self) -> &str {
         let path = self.url.split(['?', '#']).next().unwrap_or(&self.url);
         path.rsplit('/').next().unwrap_or(path)
     }
@@ -107,7 +107,7 @@ impl Artifact {
 
 /// How a found version relates to a tool's pin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Satisfaction {
+pub(crate) enum Satisfaction {
     Pin,
     Accepted,
     No,
@@ -115,14 +115,14 @@ pub enum Satisfaction {
 
 impl ToolSpec {
     /// The pin as shown to users: `7.2.10r174163` for VirtualBox, else the version.
-    pub fn pin_display(&self) -> String {
+    pub(crate) fn pin_display(&self) -> String {
         match self.revision {
             Some(r) => format!("{}r{}", self.version, r),
             None => self.version.clone(),
         }
     }
 
-    pub fn satisfaction(&self, found: &Version) -> Satisfaction {
+    pub(crate) fn satisfaction(&self, found: &Version) -> Satisfaction {
         if found.matches_pin(&self.pin) {
             Satisfaction::Pin
         } else if self
@@ -136,12 +136,12 @@ impl ToolSpec {
         }
     }
 
-    pub fn is_supported(&self, platform: Platform) -> bool {
+    pub(crate) fn is_supported(&self, platform: Platform) -> bool {
         !self.unsupported.contains(&platform)
     }
 
     /// The artifact for `platform`, or None where the manifest says there is no release.
-    pub fn artifact(&self, platform: Platform) -> Option<Artifact> {
+    pub(crate) fn artifact(&self, platform: Platform) -> Option<Artifact> {
         if !self.is_supported(platform) {
             return None;
         }
@@ -185,16 +185,16 @@ impl ToolSpec {
 }
 
 impl Manifest {
-    pub fn embedded() -> Result<Manifest, FileError> {
+    pub(crate) fn embedded() -> Result<Manifest, FileError> {
         Manifest::parse(EMBEDDED, EMBEDDED_NAME)
     }
 
-    pub fn get(&self, tool: Tool) -> Option<&ToolSpec> {
+    pub(crate) fn get(&self, tool: Tool) -> Option<&ToolSpec> {
         self.tools.iter().find(|t| t.tool == tool)
     }
 
     /// Parses and validates. `source` is the file name used in messages.
-    pub fn parse(text: &str, source: &str) -> Result<Manifest, FileError> {
+    pub(crate) fn parse(text: &str, source: &str) -> Result<Manifest, FileError> {
         let mut v = Validator {
             text,
             problems: Vec::new(),
@@ -218,20 +218,20 @@ impl Manifest {
 // ----- errors ---------------------------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub col: usize,
+pub(crate) struct Problem {
+    pub(crate) line: usize,
+    pub(crate) col: usize,
     /// Dotted key, e.g. `tools.kubectl.sha256.linux-amd64`.
-    pub key: String,
-    pub message: String,
+    pub(crate) key: String,
+    pub(crate) message: String,
     /// What is allowed / what to do.
-    pub help: String,
+    pub(crate) help: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub struct FileError {
-    pub file: String,
-    pub problems: Vec<Problem>,
+pub(crate) struct FileError {
+    pub(crate) file: String,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl fmt::Display for FileError {
@@ -259,7 +259,7 @@ impl fmt::Display for FileError {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

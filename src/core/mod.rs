@@ -1,14 +1,14 @@
 //! PURE: the functional core. Nothing here does I/O: no processes, network, files, terminal or
 //! environment. Every module is tested with plain data.
 
-pub mod checksum;
-pub mod diagnose;
-pub mod envline;
-pub mod manifest;
-pub mod overrides;
-pub mod plan;
-pub mod progress;
-pub mod report;
-pub mod tool;
-pub mod vbox;
-pub mod version;
+pub(crate) mod checksum;
+pub(crate) mod diagnose;
+pub(crate) mod envline;
+pub(crate) mod manifest;
+pub(crate) mod overrides;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod tool;
+pub(crate) mod vbox;
+pub(crate) mod version;

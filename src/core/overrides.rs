@@ -11,7 +11,7 @@ use toml::Spanned;
 use crate::core::manifest::{FileError, Problem, line_col};
 use crate::core::tool::Tool;
 
-pub const FILE_NAME: &str = "overrides.toml";
+pub(crate) const FILE_NAME: &str = "overrides.toml";
 
 const HEADER: &str = "\
 # Versions kept instead of the pin, written by `aladdin-doctor override` (or the TUI's \"keep mine\").
@@ -20,27 +20,27 @@ const HEADER: &str = "\
 ";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OverrideEntry {
+pub(crate) struct OverrideEntry {
     /// The version that was found, as the tool printed it.
-    pub version: String,
+    pub(crate) version: String,
     /// The binary that was found.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The pin at the time (as `ToolSpec::pin_display`).
-    pub pin: String,
-    pub reason: Option<String>,
+    pub(crate) pin: String,
+    pub(crate) reason: Option<String>,
     /// RFC 3339 time of recording.
-    pub recorded: Option<String>,
+    pub(crate) recorded: Option<String>,
 }
 
 impl OverrideEntry {
-    pub fn applies(&self, pin: &str, path: &Path, version: &str) -> bool {
+    pub(crate) fn applies(&self, pin: &str, path: &Path, version: &str) -> bool {
         self.pin == pin && self.path == path && self.version == version
     }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Overrides {
-    pub entries: BTreeMap<Tool, OverrideEntry>,
+pub(crate) struct Overrides {
+    pub(crate) entries: BTreeMap<Tool, OverrideEntry>,
 }
 
 #[derive(Deserialize)]
@@ -54,12 +54,12 @@ struct RawEntry {
 }
 
 impl Overrides {
-    pub fn get(&self, tool: Tool) -> Option<&OverrideEntry> {
+    pub(crate) fn get(&self, tool: Tool) -> Option<&OverrideEntry> {
         self.entries.get(&tool)
     }
 
     /// Parses the file's text; `source` names it in errors.
-    pub fn parse(text: &str, source: &str) -> Result<Overrides, FileError> {
+    pub(crate) fn parse(text: &str, source: &str) -> Result<Overrides, FileError> {
         let err = |span: std::ops::Range<usize>, key: String, message: String| {
             let (line, col) = line_col(text, span.start);
             FileError {
@@ -116,7 +116,7 @@ impl Overrides {
 
     /// `text` with `tool`'s entry set to `entry`; other entries and comments are kept.
     /// `text` must already parse (see `parse`).
-    pub fn with_entry(text: &str, tool: Tool, entry: &OverrideEntry) -> String {
+    pub(crate) fn with_entry(text: &str, tool: Tool, entry: &OverrideEntry) -> String {
         let mut doc = document(text);
         let mut t = toml_edit::Table::new();
         t.insert("version", toml_edit::value(entry.version.as_str()));
@@ -144,7 +144,7 @@ impl Overrides {
     }
 
     /// `text` without `tool`'s entry (None when there was none).
-    pub fn without_entry(text: &str, tool: Tool) -> Option<String> {
+    pub(crate) fn without_entry(text: &str, tool: Tool) -> Option<String> {
         let mut doc = document(text);
         doc.remove(tool.name())?;
         Some(doc.to_string())

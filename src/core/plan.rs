@@ -10,7 +10,7 @@ use crate::core::manifest::{ArchiveKind, Manifest};
 use crate::core::tool::{Platform, Tool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Download, verify, install into the bin dir, re-probe.
     Install(Download),
     /// VirtualBox: download and verify the system installer; its privileged commands are
@@ -23,7 +23,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn tool(&self) -> Tool {
+    #[cfg(test)]
+    pub(crate) fn tool(&self) -> Tool {
         match self {
             Action::Install(d) | Action::Installer(d) => d.tool,
             Action::Manual { tool, .. } | Action::Refuse { tool, .. } => *tool,
@@ -32,27 +33,27 @@ impl Action {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Download {
-    pub tool: Tool,
+pub(crate) struct Download {
+    pub(crate) tool: Tool,
     /// The version found now (None when missing or unreadable).
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// The pin.
-    pub to: String,
+    pub(crate) to: String,
     /// Where the bytes come from (after `--mirror`).
-    pub url: String,
+    pub(crate) url: String,
     /// The URL as written in versions.toml.
-    pub upstream_url: String,
-    pub archive: ArchiveKind,
-    pub member: Option<String>,
-    pub checksum: Checksum,
+    pub(crate) upstream_url: String,
+    pub(crate) archive: ArchiveKind,
+    pub(crate) member: Option<String>,
+    pub(crate) checksum: Checksum,
     /// The artifact's file name (last URL segment).
-    pub file_name: String,
+    pub(crate) file_name: String,
     /// The installed binary (`BIN/kubectl[.exe]`); the installer's own name for VirtualBox.
-    pub dest: PathBuf,
+    pub(crate) dest: PathBuf,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Checksum {
+pub(crate) enum Checksum {
     /// From versions.toml.
     Pinned(String),
     /// Fetched from `url` (after `--mirror`); `upstream` is the URL as written.
@@ -60,12 +61,12 @@ pub enum Checksum {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub actions: Vec<Action>,
+pub(crate) struct Plan {
+    pub(crate) actions: Vec<Action>,
 }
 
 /// `https://HOST/PATH` → `BASE/HOST/PATH` (DESIGN §2, Mirror).
-pub fn mirror_url(url: &str, mirror: Option<&str>) -> String {
+pub(crate) fn mirror_url(url: &str, mirror: Option<&str>) -> String {
     match mirror {
         None => url.to_string(),
         Some(base) => {
@@ -79,12 +80,12 @@ pub fn mirror_url(url: &str, mirror: Option<&str>) -> String {
 }
 
 /// The name a tool gets in the bin dir.
-pub fn installed_name(tool: Tool, platform: Platform) -> String {
+pub(crate) fn installed_name(tool: Tool, platform: Platform) -> String {
     format!("{}{}", tool.executables()[0], platform.os.exe_suffix())
 }
 
 /// Plans every finding that `wanted` selects and that is not satisfied.
-pub fn plan(
+pub(crate) fn plan(
     findings: &[Finding],
     manifest: &Manifest,
     layout: &Layout,
@@ -155,19 +156,15 @@ fn download(
 }
 
 impl Plan {
-    pub fn downloads(&self) -> impl Iterator<Item = &Download> {
+    pub(crate) fn downloads(&self) -> impl Iterator<Item = &Download> {
         self.actions.iter().filter_map(|a| match a {
             Action::Install(d) | Action::Installer(d) => Some(d),
             _ => None,
         })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.actions.is_empty()
-    }
-
     /// What `--fix --dry-run` prints.
-    pub fn render(&self, bin_dir: &Path) -> String {
+    pub(crate) fn render(&self, bin_dir: &Path) -> String {
         let mut out = String::new();
         if self.actions.is_empty() {
             out.push_str("Nothing to do: every selected tool is satisfied.\n");
@@ -222,8 +219,8 @@ mod tests {
     use crate::core::diagnose::diagnose;
     use crate::core::diagnose::tests::{copy, layout, read};
     use crate::core::overrides::Overrides;
-    use crate::probe::{Observation, Origin};
     use crate::core::tool::{Arch, Os};
+    use crate::probe::{Observation, Origin};
 
     fn findings(l: &Layout) -> (Manifest, Vec<Finding>) {
         let m = Manifest::embedded().unwrap();

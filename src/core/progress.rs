@@ -11,7 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::core::tool::Tool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Fetching the published checksum.
     Checksum,
     Download,
@@ -25,7 +25,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Phase::Checksum => "checksum",
             Phase::Download => "download",
@@ -40,7 +40,7 @@ impl Phase {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     Phase {
         tool: Tool,
         phase: Phase,
@@ -55,12 +55,12 @@ pub enum Event {
     Note(String),
 }
 
-pub trait Progress: Send + Sync {
+pub(crate) trait Progress: Send + Sync {
     fn event(&self, e: Event);
 }
 
 impl dyn Progress + '_ {
-    pub fn phase(&self, tool: Tool, phase: Phase, detail: impl Into<String>) {
+    pub(crate) fn phase(&self, tool: Tool, phase: Phase, detail: impl Into<String>) {
         self.event(Event::Phase {
             tool,
             phase,
@@ -68,20 +68,20 @@ impl dyn Progress + '_ {
         });
     }
 
-    pub fn note(&self, text: impl Into<String>) {
+    pub(crate) fn note(&self, text: impl Into<String>) {
         self.event(Event::Note(text.into()));
     }
 }
 
 /// `-q`.
-pub struct Quiet;
+pub(crate) struct Quiet;
 
 impl Progress for Quiet {
     fn event(&self, _: Event) {}
 }
 
 /// Off a terminal: one line per phase on stderr, no byte counts.
-pub struct Lines;
+pub(crate) struct Lines;
 
 impl Progress for Lines {
     fn event(&self, e: Event) {
@@ -105,7 +105,7 @@ impl Progress for Lines {
 }
 
 /// On a terminal: a bar per download (bytes, rate, ETA) and a line per phase.
-pub struct Bars {
+pub(crate) struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<Tool, ProgressBar>>,
 }
@@ -140,7 +140,7 @@ impl Bars {
     }
 
     /// Hides the bars while something else writes to the terminal (sudo's prompt).
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+    pub(crate) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.multi.suspend(f)
     }
 }

@@ -8,29 +8,29 @@ use crate::core::diagnose::{Finding, Fix, Layout, Seen, Status};
 
 /// What the report says about the run as a whole.
 #[derive(Clone, Debug)]
-pub struct Header {
-    pub layout: Layout,
+pub(crate) struct Header {
+    pub(crate) layout: Layout,
     /// Where the pins came from (`versions.toml (embedded)` or a path).
-    pub manifest: String,
+    pub(crate) manifest: String,
 }
 
 /// The mark and word of a row: never colour alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mark {
+pub(crate) enum Mark {
     Good,
     Warn,
     Bad,
 }
 
 impl Mark {
-    pub fn of(f: &Finding) -> Mark {
+    pub(crate) fn of(f: &Finding) -> Mark {
         match f.status {
             Status::Ok | Status::Overridden if f.fix.is_none() => Mark::Good,
             Status::Missing => Mark::Bad,
             _ => Mark::Warn,
         }
     }
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Mark::Good => "✓",
             Mark::Warn => "!",
@@ -47,7 +47,7 @@ impl Mark {
 }
 
 /// The word shown for a row: the status, or what is wrong despite it.
-pub fn verdict(f: &Finding) -> &'static str {
+pub(crate) fn verdict(f: &Finding) -> &'static str {
     match (f.status, f.fix) {
         (Status::Ok, Some(_)) => "attention",
         (s, _) => s.word(),
@@ -57,7 +57,7 @@ pub fn verdict(f: &Finding) -> &'static str {
 const RESET: &str = "\x1b[0m";
 const DIM: &str = "\x1b[2m";
 
-pub fn text(findings: &[Finding], header: &Header, colour: bool) -> String {
+pub(crate) fn text(findings: &[Finding], header: &Header, colour: bool) -> String {
     let paint = |mark: Mark, s: &str| {
         if colour {
             format!("{}{s}{RESET}", mark.colour())
@@ -242,7 +242,7 @@ struct JsonOverride<'a> {
     recorded: Option<&'a str>,
 }
 
-pub fn json(findings: &[Finding], header: &Header) -> String {
+pub(crate) fn json(findings: &[Finding], header: &Header) -> String {
     let report = JsonReport {
         schema: 1,
         ok: findings.iter().all(Finding::satisfied),
@@ -294,8 +294,8 @@ mod tests {
     use crate::core::diagnose::tests::{copy, layout, read};
     use crate::core::manifest::Manifest;
     use crate::core::overrides::{OverrideEntry, Overrides};
-    use crate::probe::{CopyState, Observation, Origin};
     use crate::core::tool::Tool;
+    use crate::probe::{CopyState, Observation, Origin};
 
     /// One machine with every kind of row.
     fn findings() -> (Vec<Finding>, Header) {

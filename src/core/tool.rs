@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 /// The tools aladdin needs, in the order they are reported (the old script's order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Tool {
+pub(crate) enum Tool {
     Docker,
     Virtualbox,
     Minikube,
@@ -14,7 +14,7 @@ pub enum Tool {
 }
 
 impl Tool {
-    pub const ALL: [Tool; 5] = [
+    pub(crate) const ALL: [Tool; 5] = [
         Tool::Docker,
         Tool::Virtualbox,
         Tool::Minikube,
@@ -23,7 +23,7 @@ impl Tool {
     ];
 
     /// The name used in `versions.toml`, the report, `--only` and `override`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Tool::Docker => "docker",
             Tool::Virtualbox => "virtualbox",
@@ -34,7 +34,7 @@ impl Tool {
     }
 
     /// Executable names looked up on PATH, in order of preference (without `.exe`).
-    pub fn executables(self) -> &'static [&'static str] {
+    pub(crate) fn executables(self) -> &'static [&'static str] {
         match self {
             Tool::Docker => &["docker"],
             // Linux packages install both spellings; macOS' file system folds case.
@@ -47,11 +47,11 @@ impl Tool {
 
     /// Whether the doctor can put this tool into the bin dir itself. VirtualBox needs a
     /// system installer (kernel drivers), so it is always a manual step.
-    pub fn installs_into_bin_dir(self) -> bool {
+    pub(crate) fn installs_into_bin_dir(self) -> bool {
         !matches!(self, Tool::Virtualbox)
     }
 
-    pub fn names() -> String {
+    pub(crate) fn names() -> String {
         Tool::ALL.map(Tool::name).join(", ")
     }
 }
@@ -78,35 +78,35 @@ impl FromStr for Tool {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Os {
+pub(crate) enum Os {
     Linux,
     Darwin,
     Windows,
 }
 
 impl Os {
-    pub const ALL: [Os; 3] = [Os::Linux, Os::Darwin, Os::Windows];
-    pub fn name(self) -> &'static str {
+    pub(crate) const ALL: [Os; 3] = [Os::Linux, Os::Darwin, Os::Windows];
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Os::Linux => "linux",
             Os::Darwin => "darwin",
             Os::Windows => "windows",
         }
     }
-    pub fn exe_suffix(self) -> &'static str {
+    pub(crate) fn exe_suffix(self) -> &'static str {
         if self == Os::Windows { ".exe" } else { "" }
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Arch {
+pub(crate) enum Arch {
     Amd64,
     Arm64,
 }
 
 impl Arch {
-    pub const ALL: [Arch; 2] = [Arch::Amd64, Arch::Arm64];
-    pub fn name(self) -> &'static str {
+    pub(crate) const ALL: [Arch; 2] = [Arch::Amd64, Arch::Arm64];
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Arch::Amd64 => "amd64",
             Arch::Arm64 => "arm64",
@@ -116,24 +116,25 @@ impl Arch {
 
 /// `{os}-{arch}`, e.g. `linux-amd64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Platform {
-    pub os: Os,
-    pub arch: Arch,
+pub(crate) struct Platform {
+    pub(crate) os: Os,
+    pub(crate) arch: Arch,
 }
 
 impl Platform {
-    pub const fn new(os: Os, arch: Arch) -> Self {
+    #[cfg(test)]
+    pub(crate) const fn new(os: Os, arch: Arch) -> Self {
         Platform { os, arch }
     }
 
-    pub fn all() -> impl Iterator<Item = Platform> {
+    pub(crate) fn all() -> impl Iterator<Item = Platform> {
         Os::ALL
             .into_iter()
             .flat_map(|os| Arch::ALL.into_iter().map(move |arch| Platform { os, arch }))
     }
 
     /// Maps Rust's `std::env::consts::{OS, ARCH}` to our names.
-    pub fn from_rust(os: &str, arch: &str) -> Option<Platform> {
+    pub(crate) fn from_rust(os: &str, arch: &str) -> Option<Platform> {
         let os = match os {
             "linux" => Os::Linux,
             "macos" => Os::Darwin,

@@ -5,7 +5,7 @@
 use crate::core::tool::Os;
 
 /// Argument vectors, in order, that install `installer` (a path or file name) on `os`.
-pub fn install_commands(os: Os, installer: &str) -> Vec<Vec<String>> {
+pub(crate) fn install_commands(os: Os, installer: &str) -> Vec<Vec<String>> {
     let v = |args: &[&str]| args.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match os {
         // A makeself archive; `install` is its default action, named as the old script did.
@@ -28,12 +28,12 @@ pub fn install_commands(os: Os, installer: &str) -> Vec<Vec<String>> {
 }
 
 /// Stops the minikube VM before its hypervisor is replaced (the old script always did).
-pub fn stop_minikube() -> Vec<String> {
+pub(crate) fn stop_minikube() -> Vec<String> {
     vec!["minikube".into(), "stop".into()]
 }
 
 /// One command as a user would type it (POSIX quoting where needed).
-pub fn render(argv: &[String]) -> String {
+pub(crate) fn render(argv: &[String]) -> String {
     argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 

@@ -10,27 +10,27 @@ use std::cmp::Ordering;
 use std::fmt;
 
 #[derive(Clone, Debug)]
-pub struct Version {
-    pub major: u64,
-    pub minor: u64,
-    pub patch: u64,
+pub(crate) struct Version {
+    pub(crate) major: u64,
+    pub(crate) minor: u64,
+    pub(crate) patch: u64,
     /// False for two-component versions such as `1.30`.
-    pub has_patch: bool,
+    pub(crate) has_patch: bool,
     /// A real prerelease (`beta.0`, `rc.1`): it sorts before the release and never equals it.
-    pub pre: Option<String>,
+    pub(crate) pre: Option<String>,
     /// Edition, vendor or distro tag (`ce`, `dispatcher`, `Ubuntu`, hotfix letter `a`): shown,
     /// ignored when comparing.
-    pub tag: Option<String>,
+    pub(crate) tag: Option<String>,
     /// Build metadata after `+`: shown, ignored when comparing.
-    pub build: Option<String>,
+    pub(crate) build: Option<String>,
     /// VirtualBox's build revision (`r174163`).
-    pub revision: Option<u64>,
+    pub(crate) revision: Option<u64>,
     /// The text as it was given (trimmed, leading `v` kept out).
-    pub raw: String,
+    pub(crate) raw: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum VersionError {
+pub(crate) enum VersionError {
     #[error("empty version")]
     Empty,
     #[error("`{0}` does not start with a version number such as 1.30.6")]
@@ -46,7 +46,7 @@ const PRERELEASE_WORDS: [&str; 5] = ["alpha", "beta", "rc", "pre", "preview"];
 impl Version {
     /// Parses leniently: a leading `v`, leading zeros (`17.09.0`), two components, and anything
     /// after the first whitespace or comma (`Docker version 17.09.0-ce, build afdb6d4`) is cut.
-    pub fn parse(input: &str) -> Result<Version, VersionError> {
+    pub(crate) fn parse(input: &str) -> Result<Version, VersionError> {
         let s = input.trim();
         let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
         let s = s.split([' ', '\t', ',', '\r', '\n']).next().unwrap_or("");
@@ -111,13 +111,13 @@ impl Version {
         Ok(v)
     }
 
-    pub fn release(&self) -> (u64, u64, u64) {
+    pub(crate) fn release(&self) -> (u64, u64, u64) {
         (self.major, self.minor, self.patch)
     }
 
     /// True when `self` (found) is the release `pin` names: same numbers, same prerelease, and
     /// the same VirtualBox revision when both carry one. Tags and build metadata are ignored.
-    pub fn matches_pin(&self, pin: &Version) -> bool {
+    pub(crate) fn matches_pin(&self, pin: &Version) -> bool {
         self.release() == pin.release()
             && self.pre == pin.pre
             && match (self.revision, pin.revision) {
@@ -127,7 +127,7 @@ impl Version {
     }
 
     /// The semver view used for `accept` requirements: numbers and real prerelease only.
-    pub fn to_semver(&self) -> semver::Version {
+    pub(crate) fn to_semver(&self) -> semver::Version {
         let mut v = semver::Version::new(self.major, self.minor, self.patch);
         if let Some(pre) = &self.pre {
             // Prerelease identifiers may hold characters semver refuses; fall back to a marker

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 
 use crate::core::progress::Progress;
 
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
     /// Another run held the lock first: what it did may have changed the picture.
-    pub waited: bool,
+    pub(crate) waited: bool,
 }
 
-pub async fn acquire(
+pub(crate) async fn acquire(
     cache_dir: &Path,
     wait: Duration,
     progress: &dyn Progress,

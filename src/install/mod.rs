@@ -6,22 +6,22 @@
 //! renamed over the old binary. The old binary is kept under `BIN/.previous/` so that a failed
 //! re-probe rolls back.
 
-pub mod lock;
+pub(crate) mod lock;
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-use crate::fsutil::{self, TempFile};
 use crate::core::manifest::ArchiveKind;
+use crate::fsutil::{self, TempFile};
 
 /// No tool we install is anywhere near this; a member claiming more is refused.
-pub const MAX_MEMBER: u64 = 1 << 30;
+pub(crate) const MAX_MEMBER: u64 = 1 << 30;
 
-pub const PREVIOUS_DIR: &str = ".previous";
+pub(crate) const PREVIOUS_DIR: &str = ".previous";
 
 #[derive(Debug, thiserror::Error)]
-pub enum InstallError {
+pub(crate) enum InstallError {
     #[error("the archive is unsafe: {0}; nothing was installed")]
     Hostile(String),
     #[error("{0}")]
@@ -38,7 +38,7 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
 }
 
 /// Removes temp files that an interrupted run (SIGKILL, power loss) left in `dir`.
-pub fn clean_stale(dir: &Path) {
+pub(crate) fn clean_stale(dir: &Path) {
     let Ok(rd) = fs::read_dir(dir) else { return };
     for e in rd.flatten() {
         if e.file_name()
@@ -52,7 +52,7 @@ pub fn clean_stale(dir: &Path) {
 
 /// Writes the executable from `artifact` into a temp file next to `dest`, fsynced and
 /// executable. Dropping the returned guard removes it.
-pub fn stage(
+pub(crate) fn stage(
     artifact: &Path,
     archive: ArchiveKind,
     member: Option<&str>,
@@ -97,7 +97,7 @@ pub fn stage(
 }
 
 /// Where the binary that `dest` replaces is kept.
-pub fn previous_path(dest: &Path) -> PathBuf {
+pub(crate) fn previous_path(dest: &Path) -> PathBuf {
     let dir = dest.parent().expect("dest has a parent");
     dir.join(PREVIOUS_DIR)
         .join(dest.file_name().expect("dest has a name"))
@@ -105,14 +105,14 @@ pub fn previous_path(dest: &Path) -> PathBuf {
 
 /// What `commit` changed, so that it can be undone.
 #[derive(Debug)]
-pub struct Committed {
-    pub dest: PathBuf,
+pub(crate) struct Committed {
+    pub(crate) dest: PathBuf,
     /// The replaced binary, kept (None when there was none).
-    pub previous: Option<PathBuf>,
+    pub(crate) previous: Option<PathBuf>,
 }
 
 /// Renames the staged file over `dest`, keeping the old binary first.
-pub fn commit(staged: TempFile, dest: &Path) -> Result<Committed, InstallError> {
+pub(crate) fn commit(staged: TempFile, dest: &Path) -> Result<Committed, InstallError> {
     let dir = dest.parent().expect("dest has a parent");
     let previous = if fs::symlink_metadata(dest).is_ok() {
         let keep = previous_path(dest);
@@ -148,7 +148,7 @@ fn keep_previous(dest: &Path, keep: &Path) -> Result<(), InstallError> {
 }
 
 /// Puts back what `commit` replaced.
-pub fn rollback(c: &Committed) -> io::Result<()> {
+pub(crate) fn rollback(c: &Committed) -> io::Result<()> {
     match &c.previous {
         Some(prev) => fs::rename(prev, &c.dest)?,
         None => fs::remove_file(&c.dest)?,

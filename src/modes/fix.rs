@@ -10,18 +10,18 @@ use crate::app::{self, EXIT_FINDINGS, Fatal, emit};
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding};
-use crate::net::fetch::Fetcher;
-use crate::install;
 use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
 use crate::core::plan::{self, Action, Download, Plan};
-use crate::probe::{self, CopyState, Observation, ProbeOptions};
 use crate::core::progress::{Bars, Lines, Phase, Progress, Quiet};
 use crate::core::tool::{Os, Tool};
 use crate::core::vbox;
+use crate::install;
+use crate::net::fetch::Fetcher;
+use crate::probe::{self, CopyState, Observation, ProbeOptions};
 
 /// What happened to one planned tool.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Installed {
         tool: Tool,
         version: String,
@@ -39,7 +39,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn tool(&self) -> Tool {
+    pub(crate) fn tool(&self) -> Tool {
         match self {
             Outcome::Installed { tool, .. }
             | Outcome::InstallerReady { tool, .. }
@@ -49,7 +49,7 @@ impl Outcome {
 }
 
 /// Fetches, verifies and installs every download of `plan` concurrently.
-pub async fn execute(
+pub(crate) async fn execute(
     plan: &Plan,
     manifest: &Manifest,
     fetcher: Arc<Fetcher>,
@@ -157,7 +157,7 @@ async fn one(
 
 /// Ready to fetch and install (call with the lock held): sweeps temp files a killed run left in
 /// the bin dir, and builds the HTTP client.
-pub fn fetcher(ctx: &Context) -> Result<Arc<Fetcher>, String> {
+pub(crate) fn fetcher(ctx: &Context) -> Result<Arc<Fetcher>, String> {
     install::clean_stale(&ctx.bin_dir);
     Fetcher::new(&ctx.cache_dir, ctx.transfer_timeout).map(Arc::new)
 }
@@ -186,7 +186,7 @@ async fn interrupted() {
 }
 
 /// Whether minikube's VM is running under VirtualBox (`VBoxManage list runningvms`).
-pub async fn minikube_vm_running(observations: &[Observation]) -> bool {
+pub(crate) async fn minikube_vm_running(observations: &[Observation]) -> bool {
     let Some(vbox) = observations
         .iter()
         .find(|o| o.tool == Tool::Virtualbox)
@@ -208,7 +208,7 @@ pub async fn minikube_vm_running(observations: &[Observation]) -> bool {
 }
 
 /// The hint for VirtualBox once its installer is verified.
-pub fn installer_hint(
+pub(crate) fn installer_hint(
     os: Os,
     installer: &std::path::Path,
     minikube_running: bool,
@@ -249,7 +249,7 @@ fn run_privileged(os: Os, installer: &std::path::Path) -> Result<(), String> {
 }
 
 /// Adds what happened to the fresh findings, so the one report says it.
-pub fn annotate(findings: &mut [Finding], plan: &Plan, outcomes: &[Outcome]) {
+pub(crate) fn annotate(findings: &mut [Finding], plan: &Plan, outcomes: &[Outcome]) {
     for f in findings.iter_mut() {
         for o in outcomes.iter().filter(|o| o.tool() == f.tool) {
             match o {
@@ -273,7 +273,7 @@ pub fn annotate(findings: &mut [Finding], plan: &Plan, outcomes: &[Outcome]) {
     }
 }
 
-pub async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
+pub(crate) async fn run_fix(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let manifest = app::load_manifest(ctx)?;
     let (_, overrides) = app::load_overrides(ctx)?;
     let tools = app::selected_tools(&manifest, &cli.common.only)?;

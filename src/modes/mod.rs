@@ -1,3 +1,3 @@
 //! The modes a user runs. Each takes a resolved mode and a session; none sees the raw command line.
 
-pub mod fix;
+pub(crate) mod fix;

@@ -16,20 +16,20 @@ use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use sha2::{Digest, Sha256};
 
 use crate::core::checksum;
-use crate::fsutil;
 use crate::core::plan::{Checksum, Download};
 use crate::core::progress::{Event, Phase, Progress};
+use crate::fsutil;
 
 /// Attempts per transfer (the first one included).
-pub const ATTEMPTS: u32 = 3;
+pub(crate) const ATTEMPTS: u32 = 3;
 /// The biggest checksum file we read.
 const MAX_CHECKSUM_FILE: usize = 1024 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FetchError {
-    pub url: String,
-    pub message: String,
-    pub retryable: bool,
+pub(crate) struct FetchError {
+    pub(crate) url: String,
+    pub(crate) message: String,
+    pub(crate) retryable: bool,
 }
 
 impl std::fmt::Display for FetchError {
@@ -49,7 +49,7 @@ impl FetchError {
 }
 
 #[derive(Clone)]
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     cache: PathBuf,
     stall: Duration,
@@ -58,7 +58,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// `stall`: a transfer that makes no progress for this long fails (`--timeout`).
-    pub fn new(cache: &Path, stall: Duration) -> Result<Fetcher, String> {
+    pub(crate) fn new(cache: &Path, stall: Duration) -> Result<Fetcher, String> {
         // reqwest is built without a default TLS provider; ring is smaller and faster to build.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -88,14 +88,14 @@ impl Fetcher {
         self.cache.join("index").join(Self::key(url))
     }
 
-    pub fn partial_path(&self, url: &str) -> PathBuf {
+    pub(crate) fn partial_path(&self, url: &str) -> PathBuf {
         self.cache
             .join("partial")
             .join(format!("{}.partial", Self::key(url)))
     }
 
     /// The path of the verified artifact for `d`, from the cache or the network.
-    pub async fn fetch(
+    pub(crate) async fn fetch(
         &self,
         d: &Download,
         progress: &dyn Progress,
@@ -508,7 +508,7 @@ fn mkdirs(dir: &Path, url: &str) -> Result<(), FetchError> {
 }
 
 /// SHA-256 of a file, read once.
-pub fn hash_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut f = File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];

@@ -1,3 +1,3 @@
 //! I/O: the network.
 
-pub mod fetch;
+pub(crate) mod fetch;

@@ -9,26 +9,26 @@ use crate::core::tool::Tool;
 
 /// Where to look; built once from the environment (see `context`).
 #[derive(Clone, Debug, Default)]
-pub struct SearchSpace {
-    pub path_entries: Vec<PathBuf>,
-    pub bin_dir: PathBuf,
+pub(crate) struct SearchSpace {
+    pub(crate) path_entries: Vec<PathBuf>,
+    pub(crate) bin_dir: PathBuf,
     /// VirtualBox's install directories outside PATH (Windows), searched after PATH.
-    pub virtualbox_dirs: Vec<PathBuf>,
+    pub(crate) virtualbox_dirs: Vec<PathBuf>,
     /// `.exe` on Windows.
-    pub exe_suffix: &'static str,
+    pub(crate) exe_suffix: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    pub path: PathBuf,
-    pub origin: Origin,
-    pub in_bin_dir: bool,
-    pub executable: bool,
+pub(crate) struct Candidate {
+    pub(crate) path: PathBuf,
+    pub(crate) origin: Origin,
+    pub(crate) in_bin_dir: bool,
+    pub(crate) executable: bool,
 }
 
 impl SearchSpace {
     /// The index of the bin dir among PATH entries, if it is on PATH.
-    pub fn bin_dir_index(&self) -> Option<usize> {
+    pub(crate) fn bin_dir_index(&self) -> Option<usize> {
         self.path_entries
             .iter()
             .position(|e| same_dir(e, &self.bin_dir))
@@ -37,7 +37,7 @@ impl SearchSpace {
 
 /// Every file named like `tool` on PATH (in order), in the known locations, and in the bin dir;
 /// the same file reached twice (a symlinked dir, a hard link, case folding) is listed once.
-pub fn locate(tool: Tool, space: &SearchSpace) -> Vec<Candidate> {
+pub(crate) fn locate(tool: Tool, space: &SearchSpace) -> Vec<Candidate> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let names: Vec<String> = tool

@@ -2,36 +2,36 @@
 //!
 //! `parse` is pure (arguments and output → version); `locate` and `runner` do the I/O.
 
-pub mod locate;
-pub mod parse;
-pub mod runner;
+pub(crate) mod locate;
+pub(crate) mod parse;
+pub(crate) mod runner;
 
 use std::path::PathBuf;
 
-pub use locate::{Candidate, SearchSpace, locate};
-pub use parse::{RawOutput, Reading};
-pub use runner::{ProbeOptions, observe, observe_tool, probe_path, run_command};
+pub(crate) use locate::{SearchSpace, locate};
+pub(crate) use parse::{RawOutput, Reading};
+pub(crate) use runner::{ProbeOptions, observe, observe_tool, probe_path, run_command};
 
 use crate::core::tool::Tool;
 
 /// Every copy of one tool, in the order a shell would consider them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Observation {
-    pub tool: Tool,
-    pub copies: Vec<Copy>,
+pub(crate) struct Observation {
+    pub(crate) tool: Tool,
+    pub(crate) copies: Vec<Copy>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Copy {
-    pub path: PathBuf,
-    pub origin: Origin,
-    pub in_bin_dir: bool,
-    pub state: CopyState,
+pub(crate) struct Copy {
+    pub(crate) path: PathBuf,
+    pub(crate) origin: Origin,
+    pub(crate) in_bin_dir: bool,
+    pub(crate) state: CopyState,
 }
 
 /// How a copy was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// In the PATH entry with this index: the first executable one is what the user runs.
     Path(usize),
     /// Outside PATH where consumers still look (VirtualBox's install dir on Windows).
@@ -41,7 +41,7 @@ pub enum Origin {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CopyState {
+pub(crate) enum CopyState {
     /// A file with the tool's name that cannot be executed (a shell skips it).
     NotExecutable,
     Read(Reading),
@@ -54,19 +54,19 @@ pub enum CopyState {
 }
 
 impl Copy {
-    pub fn executable(&self) -> bool {
+    pub(crate) fn executable(&self) -> bool {
         !matches!(self.state, CopyState::NotExecutable)
     }
 
     /// Whether running the tool's name would reach this copy (PATH, or a known location).
-    pub fn reachable(&self) -> bool {
+    pub(crate) fn reachable(&self) -> bool {
         matches!(self.origin, Origin::Path(_) | Origin::Known)
     }
 }
 
 impl Observation {
     /// The copy the user's PATH runs (or, for VirtualBox on Windows, the one minikube finds).
-    pub fn effective(&self) -> Option<&Copy> {
+    pub(crate) fn effective(&self) -> Option<&Copy> {
         let first = |want: fn(&Origin) -> bool| {
             self.copies
                 .iter()

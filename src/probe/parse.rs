@@ -10,7 +10,7 @@ use crate::core::version::Version;
 use std::time::Duration;
 
 /// The argument vectors to try, in order.
-pub fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
+pub(crate) fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
     match tool {
         // `--client` keeps it off the API server; `--short` is gone since 1.28, so never use it.
         Tool::Kubectl => &[&["version", "--client"]],
@@ -25,7 +25,7 @@ pub fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
 }
 
 /// How long a probe may take before it is killed (tools.md §7).
-pub fn default_timeout(tool: Tool) -> Duration {
+pub(crate) fn default_timeout(tool: Tool) -> Duration {
     Duration::from_secs(match tool {
         Tool::Kubectl | Tool::Docker => 10,
         Tool::Helm | Tool::Minikube => 15,
@@ -35,15 +35,16 @@ pub fn default_timeout(tool: Tool) -> Duration {
 
 /// What a probe process left behind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RawOutput {
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct RawOutput {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     /// None when killed by a signal.
-    pub code: Option<i32>,
+    pub(crate) code: Option<i32>,
 }
 
 impl RawOutput {
-    pub fn new(stdout: &str, stderr: &str, code: i32) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(stdout: &str, stderr: &str, code: i32) -> Self {
         RawOutput {
             stdout: stdout.to_string(),
             stderr: stderr.to_string(),
@@ -54,14 +55,14 @@ impl RawOutput {
 
 /// A version read from a tool.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reading {
-    pub version: Version,
+pub(crate) struct Reading {
+    pub(crate) version: Version,
     /// Things the tool said that the user should see (VirtualBox's kernel-module warnings).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Interpretation {
+pub(crate) enum Interpretation {
     Read(Reading),
     /// This release lacks the flag: run the next attempt.
     TryNext,
@@ -70,7 +71,7 @@ pub enum Interpretation {
 }
 
 /// Reads the output of `attempts(tool)[attempt]`.
-pub fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpretation {
+pub(crate) fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpretation {
     let stdout = normalise(&out.stdout);
     let stderr = normalise(&out.stderr);
     let has_next = attempt + 1 < attempts(tool).len();

@@ -14,22 +14,26 @@ use super::{Copy, CopyState, Observation, SearchSpace, locate};
 use crate::core::tool::Tool;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
-pub const MAX_OUTPUT: usize = 64 * 1024;
+pub(crate) const MAX_OUTPUT: usize = 64 * 1024;
 
 #[derive(Clone, Debug, Default)]
-pub struct ProbeOptions {
+pub(crate) struct ProbeOptions {
     /// Overrides every tool's own timeout (`--probe-timeout`).
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
 }
 
 impl ProbeOptions {
-    pub fn timeout_for(&self, tool: Tool) -> Duration {
+    pub(crate) fn timeout_for(&self, tool: Tool) -> Duration {
         self.timeout.unwrap_or_else(|| parse::default_timeout(tool))
     }
 }
 
 /// Locates and probes every copy of every tool, all at once.
-pub async fn observe(tools: &[Tool], space: &SearchSpace, opts: &ProbeOptions) -> Vec<Observation> {
+pub(crate) async fn observe(
+    tools: &[Tool],
+    space: &SearchSpace,
+    opts: &ProbeOptions,
+) -> Vec<Observation> {
     let handles: Vec<_> = tools
         .iter()
         .map(|&tool| {
@@ -58,7 +62,11 @@ pub async fn observe(tools: &[Tool], space: &SearchSpace, opts: &ProbeOptions) -
 }
 
 /// Locates and probes every copy of one tool; the copies are probed concurrently.
-pub async fn observe_tool(tool: Tool, space: &SearchSpace, opts: &ProbeOptions) -> Observation {
+pub(crate) async fn observe_tool(
+    tool: Tool,
+    space: &SearchSpace,
+    opts: &ProbeOptions,
+) -> Observation {
     let candidates = locate(tool, space);
     let handles: Vec<_> = candidates
         .iter()
@@ -93,7 +101,7 @@ pub async fn observe_tool(tool: Tool, space: &SearchSpace, opts: &ProbeOptions) 
 }
 
 /// Asks one binary its version, trying each argument vector in turn.
-pub async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> CopyState {
+pub(crate) async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> CopyState {
     let timeout = opts.timeout_for(tool);
     let deadline = tokio::time::Instant::now() + timeout;
     let attempts = parse::attempts(tool);
@@ -150,7 +158,11 @@ fn human_duration(d: Duration) -> String {
 
 /// Runs a command the way probes run: no shell, stdin closed, `LC_ALL=C`, bounded output, and
 /// killed (with everything it started) at the timeout. None when it could not run or timed out.
-pub async fn run_command(path: &Path, args: &[&str], timeout: Duration) -> Option<RawOutput> {
+pub(crate) async fn run_command(
+    path: &Path,
+    args: &[&str],
+    timeout: Duration,
+) -> Option<RawOutput> {
     run(path, args, tokio::time::Instant::now() + timeout)
         .await
         .ok()

@@ -2,9 +2,9 @@
 //! one owner of the terminal, an input thread, and workers that send messages on a bounded
 //! channel (probe results carry a generation so stale ones are dropped).
 
-pub mod model;
-pub mod update;
-pub mod view;
+pub(crate) mod model;
+pub(crate) mod update;
+pub(crate) mod view;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
@@ -21,18 +21,18 @@ use crate::app::{self, Fatal};
 use crate::cli::{Cli, Format};
 use crate::context::Context;
 use crate::core::diagnose;
-use crate::modes::fix::{self, Outcome};
 use crate::core::manifest::Manifest;
 use crate::core::overrides::OverrideEntry;
-use crate::probe;
 use crate::core::progress::{Event, Progress};
 use crate::core::tool::Tool;
+use crate::modes::fix::{self, Outcome};
+use crate::probe;
 
 use model::{Cmd, Key, Model, Msg};
 
 const CHANNEL: usize = 256;
 
-pub async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
+pub(crate) async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let started = Instant::now();
     let manifest = app::load_manifest(ctx)?;
     let (_, overrides) = app::load_overrides(ctx)?;
@@ -287,10 +287,11 @@ async fn install_all(
             })
             .collect()
     };
-    let _lock = match crate::install::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress).await {
-        Ok(l) => l,
-        Err(e) => return fail_all(e),
-    };
+    let _lock =
+        match crate::install::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress).await {
+            Ok(l) => l,
+            Err(e) => return fail_all(e),
+        };
     let fetcher = match fix::fetcher(ctx) {
         Ok(f) => f,
         Err(e) => return fail_all(e),

@@ -4,17 +4,17 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::diagnose::{Finding, Fix, Layout, Status};
-use crate::modes::fix::Outcome;
 use crate::core::manifest::Manifest;
 use crate::core::overrides::{OverrideEntry, Overrides};
 use crate::core::plan::Plan;
-use crate::probe::Observation;
 use crate::core::progress::{Event, Phase as Step};
 use crate::core::tool::Tool;
+use crate::modes::fix::Outcome;
+use crate::probe::Observation;
 
 /// Keys, already translated from the terminal's events (so `update` needs no terminal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Up,
     Down,
     Enter,
@@ -25,7 +25,7 @@ pub enum Key {
 }
 
 #[derive(Clone, Debug)]
-pub enum Msg {
+pub(crate) enum Msg {
     Key(Key),
     Resize(u16, u16),
     /// Time since start, for spinners, rates and ETAs.
@@ -54,14 +54,14 @@ pub enum Msg {
 
 /// What the user chose for an unsatisfied row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Choice {
+pub(crate) enum Choice {
     Install,
     Keep,
     Skip,
 }
 
 impl Choice {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Choice::Install => "install",
             Choice::Keep => "keep mine",
@@ -72,16 +72,16 @@ impl Choice {
 
 /// A request for "keep mine": the override is stamped and written by the shell.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Keep {
-    pub tool: Tool,
-    pub version: String,
-    pub path: PathBuf,
-    pub pin: String,
-    pub reason: Option<String>,
+pub(crate) struct Keep {
+    pub(crate) tool: Tool,
+    pub(crate) version: String,
+    pub(crate) path: PathBuf,
+    pub(crate) pin: String,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Cmd {
+pub(crate) enum Cmd {
     Probe {
         generation: u64,
     },
@@ -99,7 +99,7 @@ pub enum Cmd {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     Probing,
     Ready,
     Applying,
@@ -107,7 +107,7 @@ pub enum Phase {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Normal,
     /// The in-place prompt for the selected row; `at` is the highlighted option.
     Prompt {
@@ -129,42 +129,42 @@ pub enum Mode {
 
 /// Live transfer state of a row while applying.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Transfer {
-    pub step: Option<Step>,
-    pub detail: String,
-    pub done: u64,
-    pub total: Option<u64>,
+pub(crate) struct Transfer {
+    pub(crate) step: Option<Step>,
+    pub(crate) detail: String,
+    pub(crate) done: u64,
+    pub(crate) total: Option<u64>,
     /// When the first byte count arrived, and how many bytes there were then.
-    pub started: Option<(Duration, u64)>,
+    pub(crate) started: Option<(Duration, u64)>,
     /// Bytes per second.
-    pub rate: Option<f64>,
+    pub(crate) rate: Option<f64>,
 }
 
 impl Transfer {
-    pub fn eta(&self) -> Option<Duration> {
+    pub(crate) fn eta(&self) -> Option<Duration> {
         let (rate, total) = (self.rate?, self.total?);
         (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / rate))
     }
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub tool: Tool,
-    pub pinned: String,
+pub(crate) struct Row {
+    pub(crate) tool: Tool,
+    pub(crate) pinned: String,
     /// None while its probe runs.
-    pub finding: Option<Finding>,
-    pub choice: Option<Choice>,
-    pub reason: Option<String>,
-    pub transfer: Option<Transfer>,
+    pub(crate) finding: Option<Finding>,
+    pub(crate) choice: Option<Choice>,
+    pub(crate) reason: Option<String>,
+    pub(crate) transfer: Option<Transfer>,
     /// What the last apply did to this row.
-    pub outcome: Option<Result<String, String>>,
+    pub(crate) outcome: Option<Result<String, String>>,
     /// A probe for this row is running.
-    pub probing: bool,
+    pub(crate) probing: bool,
 }
 
 impl Row {
     /// The choices that make sense for this row, in prompt order.
-    pub fn choices(&self) -> Vec<Choice> {
+    pub(crate) fn choices(&self) -> Vec<Choice> {
         let Some(f) = &self.finding else {
             return Vec::new();
         };
@@ -191,7 +191,7 @@ impl Row {
         v
     }
 
-    pub fn default_choice(&self) -> Option<Choice> {
+    pub(crate) fn default_choice(&self) -> Option<Choice> {
         let c = self.choices();
         if c.contains(&Choice::Install) {
             Some(Choice::Install)
@@ -204,29 +204,29 @@ impl Row {
 }
 
 #[derive(Clone, Debug)]
-pub struct Model {
-    pub manifest: Manifest,
-    pub overrides: Overrides,
-    pub layout: Layout,
-    pub mirror: Option<String>,
-    pub colour: bool,
-    pub rows: Vec<Row>,
-    pub selected: usize,
-    pub generation: u64,
-    pub phase: Phase,
-    pub mode: Mode,
-    pub details: bool,
-    pub size: (u16, u16),
-    pub now: Duration,
+pub(crate) struct Model {
+    pub(crate) manifest: Manifest,
+    pub(crate) overrides: Overrides,
+    pub(crate) layout: Layout,
+    pub(crate) mirror: Option<String>,
+    pub(crate) colour: bool,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) selected: usize,
+    pub(crate) generation: u64,
+    pub(crate) phase: Phase,
+    pub(crate) mode: Mode,
+    pub(crate) details: bool,
+    pub(crate) size: (u16, u16),
+    pub(crate) now: Duration,
     /// One line about what just happened (kept, failed to write, …).
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// The probes running now follow an apply: when they finish, the run is done.
-    pub after_apply: bool,
-    pub quit: bool,
+    pub(crate) after_apply: bool,
+    pub(crate) quit: bool,
 }
 
 impl Model {
-    pub fn new(
+    pub(crate) fn new(
         manifest: Manifest,
         overrides: Overrides,
         layout: Layout,
@@ -270,20 +270,20 @@ impl Model {
         }
     }
 
-    pub fn selected_row(&self) -> Option<&Row> {
+    pub(crate) fn selected_row(&self) -> Option<&Row> {
         self.rows.get(self.selected)
     }
 
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.phase == Phase::Applying
     }
 
-    pub fn findings(&self) -> Vec<Finding> {
+    pub(crate) fn findings(&self) -> Vec<Finding> {
         self.rows.iter().filter_map(|r| r.finding.clone()).collect()
     }
 
     /// The rows the user chose to install, and to keep.
-    pub fn chosen(&self, c: Choice) -> Vec<Tool> {
+    pub(crate) fn chosen(&self, c: Choice) -> Vec<Tool> {
         self.rows
             .iter()
             .filter(|r| r.choice == Some(c) && r.choices().contains(&c))

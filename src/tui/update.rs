@@ -2,14 +2,14 @@
 //! without a terminal.
 
 use crate::core::diagnose::diagnose_tool;
-use crate::modes::fix::Outcome;
 use crate::core::plan;
 use crate::core::progress::Event;
 use crate::core::vbox;
+use crate::modes::fix::Outcome;
 
 use super::model::*;
 
-pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
+pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Resize(w, h) => {
             m.size = (w, h);
@@ -396,7 +396,7 @@ fn apply(m: &mut Model) -> Vec<Cmd> {
 }
 
 /// The plan as the confirmation shows it.
-pub fn plan_lines(m: &Model) -> Vec<String> {
+pub(crate) fn plan_lines(m: &Model) -> Vec<String> {
     let mut lines = Vec::new();
     for r in &m.rows {
         let Some(f) = &r.finding else { continue };
@@ -438,11 +438,11 @@ pub(crate) mod tests {
     use crate::core::manifest::Manifest;
     use crate::core::overrides::{OverrideEntry, Overrides};
     use crate::core::plan::Action;
-    use crate::probe::{Observation, Origin};
     use crate::core::progress::Phase as Step;
     use crate::core::tool::Tool;
+    use crate::probe::{Observation, Origin};
 
-    pub fn fresh() -> Model {
+    pub(crate) fn fresh() -> Model {
         let mut m = Model::new(
             Manifest::embedded().unwrap(),
             Overrides::default(),
@@ -456,7 +456,7 @@ pub(crate) mod tests {
         m
     }
 
-    pub fn observation(tool: Tool) -> Observation {
+    pub(crate) fn observation(tool: Tool) -> Observation {
         let copies = match tool {
             Tool::Docker => vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))],
             Tool::Kubectl => vec![copy(
@@ -471,7 +471,7 @@ pub(crate) mod tests {
     }
 
     /// docker ok, virtualbox and minikube missing, kubectl and helm drifted.
-    pub fn ready() -> Model {
+    pub(crate) fn ready() -> Model {
         let mut m = fresh();
         for t in Tool::ALL {
             update(

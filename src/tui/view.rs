@@ -13,8 +13,8 @@ use crate::core::plan::mirror_url;
 use crate::core::progress::Phase as Step;
 use crate::core::report::{Mark, verdict};
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub(crate) const MIN_WIDTH: u16 = 80;
+pub(crate) const MIN_HEIGHT: u16 = 24;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -49,7 +49,7 @@ impl Theme {
     }
 }
 
-pub fn view(m: &Model, f: &mut Frame) {
+pub(crate) fn view(m: &Model, f: &mut Frame) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -671,10 +671,10 @@ mod tests {
 
     use super::*;
     use crate::core::diagnose::tests::{copy, read};
-    use crate::modes::fix::Outcome;
-    use crate::probe::{CopyState, Origin, RawOutput};
     use crate::core::progress::Event;
     use crate::core::tool::Tool;
+    use crate::modes::fix::Outcome;
+    use crate::probe::{CopyState, Origin, RawOutput};
     use crate::tui::update::tests::{fresh, observation, ready};
     use crate::tui::update::update;
 
