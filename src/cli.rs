@@ -1,4 +1,6 @@
-//! The command line (clap derive). Flags beat environment variables; both beat defaults.
+//! The raw command line (clap derive), as typed: `mode::resolve` turns it into the `Mode` and
+//! `Settings` the rest of the program sees. Flags beat environment variables; both beat
+//! defaults.
 
 use std::path::PathBuf;
 
@@ -36,12 +38,12 @@ pub(crate) struct Cli {
     pub(crate) allow_sudo: bool,
 
     /// With --fix: how long to wait for another --fix to finish
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    pub(crate) lock_timeout: u64,
+    #[arg(long, default_value = "120", value_name = "SECS", value_parser = secs(0.0, 86_400.0))]
+    pub(crate) lock_timeout: f64,
 
     /// Report format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub(crate) format: FormatArg,
 
     /// No progress output
     #[arg(short, long)]
@@ -75,30 +77,32 @@ pub(crate) struct Common {
     pub(crate) only: Vec<Tool>,
 
     /// A network transfer that stalls this long fails
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
-    pub(crate) timeout: u64,
+    #[arg(long, global = true, default_value = "30", value_name = "SECS", value_parser = secs(1.0, 3600.0))]
+    pub(crate) timeout: f64,
 
     /// Stop a version probe after this long [default: 5-15 s, per tool]
-    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs)]
+    #[arg(long, global = true, value_name = "SECS", value_parser = secs(0.1, 3600.0))]
     pub(crate) probe_timeout: Option<f64>,
 }
 
-fn parse_secs(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() && v <= 3600.0 => Ok(v),
+/// A number of seconds within `min..=max`: every duration from the command line is bounded,
+/// so none can overflow a timer.
+fn secs(min: f64, max: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
+    move |s: &str| match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(v),
         _ => Err(format!(
-            "`{s}` is not a number of seconds between 0 and 3600"
+            "`{s}` is not a number of seconds from {min} to {max}"
         )),
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
 pub(crate) enum Command {
     /// Print the line that puts the bin dir first on PATH: eval "$(aladdin-doctor env)"
     Env {
         /// Shell syntax [default: from $SHELL]
         #[arg(long, value_enum)]
-        shell: Option<Shell>,
+        shell: Option<ShellArg>,
     },
     /// Keep the version of TOOL that is installed now instead of the pin
     Override {
@@ -114,13 +118,13 @@ pub(crate) enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
+pub(crate) enum FormatArg {
     Text,
     Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Shell {
+pub(crate) enum ShellArg {
     Bash,
     Zsh,
     Fish,

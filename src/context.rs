@@ -8,8 +8,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::Cli;
 use crate::core::tool::{Os, Platform};
+use crate::mode::Settings;
 use crate::probe::{ProbeOptions, SearchSpace};
 
 #[derive(Clone, Debug)]
@@ -46,7 +46,7 @@ pub(crate) enum ContextError {
 }
 
 impl Context {
-    pub(crate) fn from_env(cli: &Cli) -> Result<Context, ContextError> {
+    pub(crate) fn from_env(settings: &Settings) -> Result<Context, ContextError> {
         let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
         let platform = Platform::from_rust(os, arch).ok_or(ContextError::Platform(os, arch))?;
         let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
@@ -61,7 +61,7 @@ impl Context {
         let home = base.as_ref().map(|b| b.home_dir().to_path_buf());
         let project = directories::ProjectDirs::from("dev", "aladdin", "aladdin-doctor");
 
-        let bin_dir = match &cli.common.bin_dir {
+        let bin_dir = match &settings.bin_dir {
             Some(d) => absolute(d.clone()),
             None => home
                 .as_ref()
@@ -107,18 +107,18 @@ impl Context {
             bin_dir,
             config_dir,
             cache_dir,
-            manifest_path: cli.common.manifest.clone().map(absolute),
-            mirror: cli.common.mirror.clone().filter(|m| !m.is_empty()),
+            manifest_path: settings.manifest.clone().map(absolute),
+            mirror: settings.mirror.clone(),
             stdin_tty: std::io::stdin().is_terminal(),
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
             colour_allowed: var("NO_COLOR").is_none() && !term_dumb,
             shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
             virtualbox_dirs,
-            transfer_timeout: Duration::from_secs(cli.common.timeout.max(1)),
-            lock_timeout: Duration::from_secs(cli.lock_timeout),
+            transfer_timeout: settings.transfer_timeout,
+            lock_timeout: settings.lock_timeout,
             probe: ProbeOptions {
-                timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
+                timeout: settings.probe_timeout,
             },
         })
     }

@@ -6,14 +6,18 @@
 #![warn(unreachable_pub)]
 
 mod app;
+mod apply;
+mod cancel;
 mod cli;
 mod context;
 mod core;
 mod fsutil;
 mod install;
+mod mode;
 mod modes;
 mod net;
 mod probe;
+mod session;
 mod tui;
 
 /// Parses the command line, runs the mode it names and returns its exit code.

@@ -19,14 +19,45 @@ pub(crate) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Why a checksum file gave no hash for our file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ChecksumError {
+    /// An HTML page, not a checksum file.
+    Html,
+    /// One token that is not a sha256 (its first characters).
+    NotSha256 { token: String },
+    /// No line holds a sha256.
+    NoHash,
+    /// A listing without our file.
+    NotListed { file_name: String, others: usize },
+}
+
+impl std::fmt::Display for ChecksumError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChecksumError::Html => write!(
+                f,
+                "the checksum URL returned an HTML page, not a checksum (a proxy or captive portal?)"
+            ),
+            ChecksumError::NotSha256 { token } => write!(f, "`{token}` is not a sha256"),
+            ChecksumError::NoHash => write!(
+                f,
+                "no sha256 in it (expected a hash, `hash  name` lines or a SHA256SUMS listing)"
+            ),
+            ChecksumError::NotListed { file_name, others } => write!(
+                f,
+                "it lists no `{file_name}` ({others} other file{})",
+                if *others == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
 /// The sha256 for `file_name` in a checksum file's `text`.
-pub(crate) fn parse(text: &str, file_name: &str) -> Result<String, String> {
+pub(crate) fn parse(text: &str, file_name: &str) -> Result<String, ChecksumError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if looks_like_html(trimmed.as_bytes()) {
-        return Err(
-            "the checksum URL returned an HTML page, not a checksum (a proxy or captive portal?)"
-                .into(),
-        );
+        return Err(ChecksumError::Html);
     }
     let lines: Vec<&str> = trimmed
         .lines()
@@ -40,10 +71,10 @@ pub(crate) fn parse(text: &str, file_name: &str) -> Result<String, String> {
         return if is_sha256_hex(token) {
             Ok(token.to_ascii_lowercase())
         } else {
-            Err(format!("`{}` is not a sha256", clip(token)))
+            Err(ChecksumError::NotSha256 { token: clip(token) })
         };
     }
-    let mut names = Vec::new();
+    let mut others = 0;
     for line in &lines {
         let mut parts = line.splitn(2, char::is_whitespace);
         let (Some(hash), Some(name)) = (parts.next(), parts.next()) else {
@@ -57,16 +88,15 @@ pub(crate) fn parse(text: &str, file_name: &str) -> Result<String, String> {
         if name == file_name || name.rsplit('/').next() == Some(file_name) {
             return Ok(hash.to_ascii_lowercase());
         }
-        names.push(name.to_string());
+        others += 1;
     }
-    if names.is_empty() {
-        Err("no sha256 in it (expected a hash, `hash  name` lines or a SHA256SUMS listing)".into())
+    if others == 0 {
+        Err(ChecksumError::NoHash)
     } else {
-        Err(format!(
-            "it lists no `{file_name}` ({} other file{})",
-            names.len(),
-            if names.len() == 1 { "" } else { "s" }
-        ))
+        Err(ChecksumError::NotListed {
+            file_name: file_name.to_string(),
+            others,
+        })
     }
 }
 
@@ -103,8 +133,16 @@ mod tests {
         let t = format!("{H}  helm-v3.17.0-linux-amd64.tar.gz\n");
         assert_eq!(parse(&t, "helm-v3.17.0-linux-amd64.tar.gz").unwrap(), H);
         let err = parse(&t, "helm-v3.17.0-linux-arm64.tar.gz").unwrap_err();
+        assert_eq!(
+            err,
+            ChecksumError::NotListed {
+                file_name: "helm-v3.17.0-linux-arm64.tar.gz".into(),
+                others: 1
+            }
+        );
         assert!(
-            err.contains("lists no `helm-v3.17.0-linux-arm64.tar.gz`"),
+            err.to_string()
+                .contains("lists no `helm-v3.17.0-linux-arm64.tar.gz`"),
             "{err}"
         );
     }
@@ -128,7 +166,8 @@ mod tests {
     #[test]
     fn html_is_named() {
         let e = parse("<!DOCTYPE html><html>portal</html>", "x").unwrap_err();
-        assert!(e.contains("captive portal"), "{e}");
+        assert_eq!(e, ChecksumError::Html);
+        assert!(e.to_string().contains("captive portal"), "{e}");
         assert!(looks_like_html(b"  <HTML><body>"));
         assert!(!looks_like_html(b"\x7fELF\x02\x01"));
     }

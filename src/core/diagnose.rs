@@ -1,18 +1,17 @@
-//! PURE: (manifest, observations, overrides, layout) → one finding per pinned tool, each with a
-//! status, a fix and one hint. Every rendering (text, JSON, TUI, `--fix`) starts from these.
+//! PURE: (manifest, observations, overrides, layout) → one finding per pinned tool: its
+//! status and the one typed remedy. Every rendering (text, JSON, TUI, `--fix`) starts from
+//! these; `render` turns them into words.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
+use crate::core::observation::{
+    Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, Warning, WarningKind,
+};
 use crate::core::overrides::{OverrideEntry, Overrides};
 use crate::core::tool::{Platform, Tool};
-use crate::core::vbox;
-use crate::probe::{Copy, CopyState, Observation, Origin, RawOutput};
-
-/// The line that puts the bin dir first on PATH, as hints quote it.
-const ENV_CMD: &str = "eval \"$(aladdin-doctor env)\"";
 
 /// Where things are, as far as the diagnosis needs to know.
 #[derive(Clone, Debug)]
@@ -45,6 +44,7 @@ impl Status {
     }
 }
 
+/// The JSON report's `fix` field (DESIGN §2): a summary of the remedy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Fix {
@@ -54,19 +54,93 @@ pub(crate) enum Fix {
     Manual,
 }
 
+/// What makes PATH run the bin dir's copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "path", rename_all = "snake_case")]
+pub(crate) enum PathFix {
+    /// The bin dir is not on PATH.
+    AddBinDir,
+    /// The bin dir is on PATH, after `dir`, which holds the copy that runs now.
+    BinDirBefore { dir: PathBuf },
+}
+
+/// The one thing that fixes a finding. Code branches on this; `render` words it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Remedy {
+    /// Nothing to do.
+    None,
+    /// The doctor installs the pin into the bin dir; `then`, PATH needs a change too.
+    InstallPin { then: Option<PathFix> },
+    /// The pin is already in the bin dir at `parked`, but PATH runs another copy (`shadowed_by`)
+    /// or nothing: only PATH needs to change.
+    UseBinDir {
+        parked: PathBuf,
+        shadowed_by: Option<PathBuf>,
+        bin_dir_on_path: bool,
+    },
+    /// VirtualBox: its system installer (admin rights) from `url`.
+    SystemInstaller { file: String, url: String },
+    /// VirtualBox is at the pin but cannot start VMs: its kernel driver needs fixing.
+    RepairVirtualbox,
+    /// versions.toml has no release of the tool for this platform.
+    NoRelease { platform: Platform },
+}
+
+impl Remedy {
+    /// The JSON `fix` summary.
+    pub(crate) fn fix(&self) -> Option<Fix> {
+        match self {
+            Remedy::None => None,
+            Remedy::InstallPin { .. } => Some(Fix::Install),
+            Remedy::UseBinDir { .. }
+            | Remedy::SystemInstaller { .. }
+            | Remedy::RepairVirtualbox
+            | Remedy::NoRelease { .. } => Some(Fix::Manual),
+        }
+    }
+}
+
+/// Why a copy's version is unknown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SeenError {
+    /// A file with the tool's name that cannot be executed (a shell skips it).
+    NotExecutable,
+    Probe(ProbeFailure),
+}
+
 /// One copy of a tool, as reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
     pub(crate) path: PathBuf,
     pub(crate) version: Option<String>,
-    /// Why the version is unknown (timed out, not executable, unreadable output).
-    pub(crate) error: Option<String>,
+    /// Why the version is unknown.
+    pub(crate) error: Option<SeenError>,
     pub(crate) in_bin_dir: bool,
     /// Running the tool's name reaches this copy (it is on PATH, or the effective one).
     pub(crate) reachable: bool,
     pub(crate) satisfies: bool,
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Warning>,
     pub(crate) output: Option<RawOutput>,
+}
+
+/// Why an override no longer applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stale {
+    Pin,
+    Path,
+    Version,
+}
+
+/// A fact worth showing that needs no action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Note {
+    /// `version` is not the pin but `range` accepts it.
+    Accepted { version: String, range: String },
+    /// The recorded override no longer applies.
+    StaleOverride { entry: OverrideEntry, why: Stale },
+    /// The tool warned about something that does not stop it.
+    Warning(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,14 +150,12 @@ pub(crate) struct Finding {
     pub(crate) pinned: String,
     pub(crate) accept: Option<String>,
     pub(crate) status: Status,
-    pub(crate) fix: Option<Fix>,
+    pub(crate) remedy: Remedy,
     /// The copy the user's PATH runs.
     pub(crate) found: Option<Seen>,
     /// Every other copy (shadowed ones, the bin dir's when it is not first, non-executables).
     pub(crate) others: Vec<Seen>,
-    pub(crate) hint: Option<String>,
-    /// Facts worth showing that need no action (accepted range, harmless warnings).
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Note>,
     /// The override that made this row `overridden`.
     pub(crate) kept: Option<OverrideEntry>,
 }
@@ -91,16 +163,16 @@ pub(crate) struct Finding {
 impl Finding {
     /// Nothing remains to be done for this tool.
     pub(crate) fn satisfied(&self) -> bool {
-        matches!(self.status, Status::Ok | Status::Overridden) && self.fix.is_none()
+        matches!(self.status, Status::Ok | Status::Overridden) && self.remedy == Remedy::None
     }
-}
 
-/// Exit code for a set of findings: 0 when every tool is satisfied, else 1.
-pub(crate) fn exit_code(findings: &[Finding]) -> i32 {
-    if findings.iter().all(Finding::satisfied) {
-        0
-    } else {
-        1
+    pub(crate) fn fix(&self) -> Option<Fix> {
+        self.remedy.fix()
+    }
+
+    /// The version found on PATH, if it could be read.
+    pub(crate) fn found_version(&self) -> Option<&str> {
+        self.found.as_ref().and_then(|s| s.version.as_deref())
     }
 }
 
@@ -126,7 +198,6 @@ pub(crate) fn diagnose_tool(
     entry: Option<&OverrideEntry>,
     layout: &Layout,
 ) -> Finding {
-    let tool = spec.tool;
     let pinned = spec.pin_display();
     let effective = obs.effective();
     let seen = |c: &Copy| to_seen(spec, c, effective.is_some_and(|e| e.path == c.path));
@@ -138,203 +209,143 @@ pub(crate) fn diagnose_tool(
         .map(seen)
         .collect();
 
-    let mut notes = Vec::new();
-    let mut kept = None;
-    let status = match (effective, &found) {
-        (None, _) => Status::Missing,
-        (Some(_), Some(f)) if f.version.is_none() => Status::Unknown,
-        (Some(_), Some(f)) if f.satisfies => Status::Ok,
-        (Some(c), Some(f)) => {
-            let version = f.version.as_deref().unwrap_or_default();
-            match entry.filter(|e| e.applies(&pinned, &c.path, version)) {
-                Some(e) => {
-                    kept = Some(e.clone());
-                    Status::Overridden
-                }
-                None => Status::Drift,
-            }
-        }
-        (Some(_), None) => Status::Missing,
+    let kept = found
+        .as_ref()
+        .filter(|f| !f.satisfies)
+        .and_then(|f| Some((f, f.version.as_deref()?)))
+        .and_then(|(f, v)| entry.filter(|e| e.applies(&pinned, &f.path, v)))
+        .cloned();
+    let status = match &found {
+        None => Status::Missing,
+        Some(f) if f.version.is_none() => Status::Unknown,
+        Some(f) if f.satisfies => Status::Ok,
+        Some(_) if kept.is_some() => Status::Overridden,
+        Some(_) => Status::Drift,
     };
-
-    if let (Some(f), Some((range, _))) = (&found, &spec.accept)
-        && let Some(v) = &f.version
-        && v != &pinned
-        && status == Status::Ok
-    {
-        notes.push(format!("{v} is accepted by `{range}` (pin {pinned})"));
-    }
-    if let Some(e) = entry
-        && kept.is_none()
-    {
-        notes.push(format!(
-            "an override kept {} at {} for pin {}; it no longer applies because the {} changed",
-            e.version,
-            e.path.display(),
-            e.pin,
-            if e.pin != pinned {
-                "pin"
-            } else if found.as_ref().is_none_or(|f| f.path != e.path) {
-                "binary's path"
-            } else {
-                "binary's version"
-            }
-        ));
-    }
-
-    // A copy of the pin already sits in the bin dir but is not what PATH runs.
-    let parked = others
-        .iter()
-        .find(|s| s.in_bin_dir && s.satisfies)
-        .map(|s| s.path.clone());
-    let bin = layout.bin_dir.display();
-    let keep = |f: &Seen| {
-        format!(
-            "keep {} with `aladdin-doctor override {tool}`",
-            f.version.as_deref().unwrap_or("it")
-        )
-    };
-
-    // Blocking VirtualBox warnings: the version can be right and VMs still not start.
-    let blocking: Vec<&String> = found
-        .iter()
-        .flat_map(|f| f.warnings.iter())
-        .filter(|w| tool == Tool::Virtualbox && w.contains("vboxdrv"))
-        .collect();
-    for w in found.iter().flat_map(|f| f.warnings.iter()) {
-        if !blocking.contains(&w) {
-            notes.push(w.clone());
-        }
-    }
-
-    let (fix, hint) = match status {
-        Status::Ok if !blocking.is_empty() => (
-            Some(Fix::Manual),
-            Some(format!(
-                "VirtualBox is installed but cannot start VMs: {}",
-                blocking
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )),
-        ),
-        Status::Ok => (None, None),
-        Status::Overridden => (
-            None,
-            Some(format!(
-                "kept instead of {pinned}{}; undo with `aladdin-doctor override {tool} --clear`",
-                kept.as_ref()
-                    .and_then(|k| k.reason.as_ref())
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            )),
-        ),
-        _ if !tool.installs_into_bin_dir() => {
-            (Some(Fix::Manual), Some(virtualbox_hint(spec, layout)))
-        }
-        _ if spec.artifact(layout.platform).is_none() => {
-            let mut h = format!(
-                "versions.toml has no {tool} release for {}: install {pinned} yourself, or ask the owners of versions.toml",
-                layout.platform
-            );
-            if status == Status::Drift
-                && let Some(f) = &found
-            {
-                h.push_str(&format!(", or {}", keep(f)));
-            }
-            (Some(Fix::Manual), Some(h))
-        }
-        _ if parked.is_some() => {
-            let parked = parked.expect("checked");
-            let h = match (&found, layout.bin_dir_index) {
-                (Some(f), Some(_)) => format!(
-                    "the pinned {pinned} at {} is shadowed by {}, which comes first on PATH: put {bin} first with `{ENV_CMD}`{}",
-                    parked.display(),
-                    f.path.display(),
-                    if status == Status::Drift {
-                        format!(", or {}", keep(f))
-                    } else {
-                        String::new()
-                    }
-                ),
-                (Some(f), None) => format!(
-                    "the pinned {pinned} is in {bin}, which is not on PATH, so {} runs: put {bin} first with `{ENV_CMD}`",
-                    f.path.display()
-                ),
-                (None, _) => format!(
-                    "the pinned {pinned} is in {bin}, which is not on PATH: put it there with `{ENV_CMD}`"
-                ),
-            };
-            (Some(Fix::Manual), Some(h))
-        }
-        _ => {
-            let then = path_advice(effective, layout)
-                .map(|p| format!(", then {p}"))
-                .unwrap_or_default();
-            let h = match (&found, status) {
-                (Some(f), Status::Drift) => format!(
-                    "run `aladdin-doctor --fix` to install {pinned}{then}; or {}",
-                    keep(f)
-                ),
-                (Some(_), Status::Unknown) => format!(
-                    "run `aladdin-doctor --fix` to install the pinned {pinned} in its place{then}"
-                ),
-                _ => format!(
-                    "run `aladdin-doctor --fix` to install {tool} {pinned} into {bin}{then}"
-                ),
-            };
-            (Some(Fix::Install), Some(h))
-        }
-    };
-
+    let notes = notes(spec, &found, status, entry, kept.is_some(), &pinned);
+    let remedy = remedy(spec, effective, &found, &others, status, layout);
     Finding {
-        tool,
+        tool: spec.tool,
         pinned,
         accept: spec.accept.as_ref().map(|(s, _)| s.clone()),
         status,
-        fix,
+        remedy,
         found,
         others,
-        hint,
         notes,
         kept,
     }
 }
 
-/// What to say when an install into the bin dir would not change what PATH runs.
-fn path_advice(effective: Option<&Copy>, layout: &Layout) -> Option<String> {
-    let bin = layout.bin_dir.display();
+fn notes(
+    spec: &ToolSpec,
+    found: &Option<Seen>,
+    status: Status,
+    entry: Option<&OverrideEntry>,
+    kept: bool,
+    pinned: &str,
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if let (Some(v), Some((range, _))) = (
+        found.as_ref().and_then(|f| f.version.as_ref()),
+        &spec.accept,
+    ) && v != pinned
+        && status == Status::Ok
+    {
+        notes.push(Note::Accepted {
+            version: v.clone(),
+            range: range.clone(),
+        });
+    }
+    if let Some(e) = entry
+        && !kept
+    {
+        let why = if e.pin != pinned {
+            Stale::Pin
+        } else if found.as_ref().is_none_or(|f| f.path != e.path) {
+            Stale::Path
+        } else {
+            Stale::Version
+        };
+        notes.push(Note::StaleOverride {
+            entry: e.clone(),
+            why,
+        });
+    }
+    for w in found.iter().flat_map(|f| f.warnings.iter()) {
+        if w.kind == WarningKind::Info {
+            notes.push(Note::Warning(w.text.clone()));
+        }
+    }
+    notes
+}
+
+fn remedy(
+    spec: &ToolSpec,
+    effective: Option<&Copy>,
+    found: &Option<Seen>,
+    others: &[Seen],
+    status: Status,
+    layout: &Layout,
+) -> Remedy {
+    let blocked = found
+        .iter()
+        .flat_map(|f| f.warnings.iter())
+        .any(|w| w.kind == WarningKind::VmsCannotStart);
+    match status {
+        Status::Ok if blocked => return Remedy::RepairVirtualbox,
+        Status::Ok | Status::Overridden => return Remedy::None,
+        Status::Drift | Status::Missing | Status::Unknown => {}
+    }
+    let Some(artifact) = spec.artifact(layout.platform) else {
+        return Remedy::NoRelease {
+            platform: layout.platform,
+        };
+    };
+    if !spec.tool.installs_into_bin_dir() {
+        return Remedy::SystemInstaller {
+            file: artifact.file_name().to_string(),
+            url: artifact.url.clone(),
+        };
+    }
+    // A copy of the pin already sits in the bin dir but is not what PATH runs.
+    if let Some(parked) = others.iter().find(|s| s.in_bin_dir && s.satisfies) {
+        return Remedy::UseBinDir {
+            parked: parked.path.clone(),
+            shadowed_by: found.as_ref().map(|f| f.path.clone()),
+            bin_dir_on_path: layout.bin_dir_index.is_some(),
+        };
+    }
+    Remedy::InstallPin {
+        then: path_fix(effective, layout),
+    }
+}
+
+/// What else must change when an install into the bin dir would not change what PATH runs.
+fn path_fix(effective: Option<&Copy>, layout: &Layout) -> Option<PathFix> {
     match (effective, layout.bin_dir_index) {
         (Some(c), _) if c.in_bin_dir => None,
-        (_, None) => Some(format!("put {bin} on PATH with `{ENV_CMD}`")),
+        (_, None) => Some(PathFix::AddBinDir),
         // The bin dir is on PATH, but after the directory of the copy that runs now.
-        (Some(c), Some(b)) if matches!(c.origin, Origin::Path(i) if i < b) => Some(format!(
-            "put {bin} before {} on PATH with `{ENV_CMD}`",
-            parent(&c.path)
-        )),
+        (Some(c), Some(b)) if matches!(c.origin, Origin::Path(i) if i < b) => {
+            Some(PathFix::BinDirBefore {
+                dir: c.path.parent().map(PathBuf::from).unwrap_or_default(),
+            })
+        }
         _ => None,
     }
 }
 
-fn parent(p: &Path) -> String {
-    p.parent()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default()
-}
-
 fn to_seen(spec: &ToolSpec, c: &Copy, is_effective: bool) -> Seen {
     let (version, error, warnings, output) = match &c.state {
-        CopyState::NotExecutable => (
-            None,
-            Some("not executable (a shell skips it); `chmod +x` it or remove it".to_string()),
-            Vec::new(),
-            None,
-        ),
+        CopyState::NotExecutable => (None, Some(SeenError::NotExecutable), Vec::new(), None),
         CopyState::Read(r) => (Some(r.version.raw.clone()), None, r.warnings.clone(), None),
-        CopyState::Failed { reason, output, .. } => {
-            (None, Some(reason.clone()), Vec::new(), output.clone())
-        }
+        CopyState::Failed { failure, output } => (
+            None,
+            Some(SeenError::Probe(failure.clone())),
+            Vec::new(),
+            output.clone(),
+        ),
     };
     let satisfies = match &c.state {
         CopyState::Read(r) => spec.satisfaction(&r.version) != Satisfaction::No,
@@ -352,35 +363,22 @@ fn to_seen(spec: &ToolSpec, c: &Copy, is_effective: bool) -> Seen {
     }
 }
 
-fn virtualbox_hint(spec: &ToolSpec, layout: &Layout) -> String {
-    let pinned = spec.pin_display();
-    let Some(artifact) = spec.artifact(layout.platform) else {
-        return format!(
-            "VirtualBox {pinned} has no release for {} in versions.toml; use another minikube driver (e.g. docker) or ask the owners of versions.toml",
-            layout.platform
-        );
-    };
-    let file = artifact.file_name().to_string();
-    let steps: Vec<String> = std::iter::once(vbox::stop_minikube())
-        .chain(vbox::install_commands(layout.platform.os, &file))
-        .map(|c| format!("`{}`", vbox::render(&c)))
-        .collect();
-    let steps =
-        steps
-            .join(", then ")
-            .replacen("`minikube stop`", "`minikube stop` (if it runs)", 1);
-    format!(
-        "VirtualBox needs its system installer (admin rights): run `aladdin-doctor --fix` to download and verify {file} and get the commands, or by hand download {} and run {}",
-        artifact.url, steps
-    )
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::core::observation::Reading;
+    use crate::core::render;
     use crate::core::tool::{Arch, Os};
     use crate::core::version::Version;
-    use crate::probe::Reading;
+    use std::time::Duration;
+
+    fn hint(f: &Finding, l: &Layout) -> String {
+        render::hint(f, None, l).unwrap_or_default()
+    }
+
+    fn exit_code(f: &[Finding]) -> u8 {
+        crate::session::exit_code(f, &[])
+    }
 
     pub(crate) fn read(v: &str) -> CopyState {
         CopyState::Read(Reading {
@@ -434,7 +432,8 @@ pub(crate) mod tests {
             &l,
             None,
         );
-        assert_eq!((f.status, f.fix, f.hint.clone()), (Status::Ok, None, None));
+        assert_eq!((f.status, &f.remedy), (Status::Ok, &Remedy::None));
+        assert_eq!(render::hint(&f, None, &l), None);
         assert!(f.satisfied());
         let f = one(
             Tool::Kubectl,
@@ -443,11 +442,14 @@ pub(crate) mod tests {
             None,
         );
         assert_eq!(f.status, Status::Ok);
-        assert!(
-            f.notes[0].contains("accepted by `>=1.30.6, <1.31`"),
-            "{:?}",
-            f.notes
+        assert_eq!(
+            f.notes,
+            [Note::Accepted {
+                version: "1.30.8".into(),
+                range: ">=1.30.6, <1.31".into()
+            }]
         );
+        assert!(render::note(&f.notes[0], &f.pinned).contains("accepted by `>=1.30.6, <1.31`"));
         assert_eq!(exit_code(&[f]), 0);
     }
 
@@ -460,8 +462,17 @@ pub(crate) mod tests {
             &layout(None),
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Install)));
-        let h = f.hint.clone().unwrap();
+        assert_eq!(
+            (f.status, &f.remedy),
+            (
+                Status::Drift,
+                &Remedy::InstallPin {
+                    then: Some(PathFix::AddBinDir)
+                }
+            )
+        );
+        assert_eq!(f.fix(), Some(Fix::Install));
+        let h = hint(&f, &layout(None));
         assert!(
             h.contains("install 3.17.0, then put /h/.aladdin/bin on PATH"),
             "{h}"
@@ -478,11 +489,15 @@ pub(crate) mod tests {
             &layout(Some(3)),
             None,
         );
-        assert!(
-            f.hint
-                .unwrap()
-                .contains("put /h/.aladdin/bin before /usr/bin on PATH")
+        assert_eq!(
+            f.remedy,
+            Remedy::InstallPin {
+                then: Some(PathFix::BinDirBefore {
+                    dir: "/usr/bin".into()
+                })
+            }
         );
+        assert!(hint(&f, &layout(Some(3))).contains("put /h/.aladdin/bin before /usr/bin on PATH"));
         // The drifted copy is the bin dir's own: replacing it is enough.
         let f = one(
             Tool::Helm,
@@ -494,8 +509,8 @@ pub(crate) mod tests {
             &layout(Some(0)),
             None,
         );
-        assert_eq!(f.fix, Some(Fix::Install));
-        assert!(!f.hint.unwrap().contains("PATH"));
+        assert_eq!(f.remedy, Remedy::InstallPin { then: None });
+        assert!(!hint(&f, &layout(Some(0))).contains("PATH"));
     }
 
     #[test]
@@ -513,14 +528,22 @@ pub(crate) mod tests {
             &layout(Some(1)),
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Manual)));
         assert_eq!(
-            f.found.as_ref().unwrap().version.as_deref(),
-            Some("1.32.4-dispatcher")
+            (f.status, &f.remedy),
+            (
+                Status::Drift,
+                &Remedy::UseBinDir {
+                    parked: "/h/.aladdin/bin/kubectl".into(),
+                    shadowed_by: Some("/usr/bin/kubectl".into()),
+                    bin_dir_on_path: true
+                }
+            )
         );
+        assert_eq!(f.fix(), Some(Fix::Manual));
+        assert_eq!(f.found_version(), Some("1.32.4-dispatcher"));
         assert_eq!(f.others.len(), 1);
         assert!(f.others[0].satisfies && f.others[0].in_bin_dir);
-        let h = f.hint.unwrap();
+        let h = hint(&f, &layout(Some(1)));
         assert!(h.contains("is shadowed by /usr/bin/kubectl"), "{h}");
         assert!(h.contains("eval \"$(aladdin-doctor env)\""), "{h}");
     }
@@ -528,8 +551,10 @@ pub(crate) mod tests {
     #[test]
     fn unknown_when_the_version_cannot_be_read() {
         let failed = CopyState::Failed {
-            reason: "`/usr/bin/minikube version` did not answer within 15 s and was stopped".into(),
-            timed_out: true,
+            failure: ProbeFailure::TimedOut {
+                command: "/usr/bin/minikube version".into(),
+                after: Duration::from_secs(15),
+            },
             output: None,
         };
         let f = one(
@@ -538,18 +563,19 @@ pub(crate) mod tests {
             &layout(Some(1)),
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Unknown, Some(Fix::Install)));
+        assert_eq!((f.status, f.fix()), (Status::Unknown, Some(Fix::Install)));
         assert!(f.found.as_ref().unwrap().version.is_none());
         let seen = f.found.as_ref().unwrap();
+        let SeenError::Probe(p) = seen.error.as_ref().unwrap() else {
+            panic!("{seen:?}")
+        };
+        assert_eq!(p.kind(), "timed_out");
         assert!(
-            seen.error
-                .as_ref()
-                .unwrap()
+            render::seen_error(seen.error.as_ref().unwrap())
                 .starts_with("`/usr/bin/minikube version` did not answer")
         );
         assert!(
-            f.hint
-                .unwrap()
+            hint(&f, &layout(Some(1)))
                 .starts_with("run `aladdin-doctor --fix` to install the pinned 1.35.0")
         );
     }
@@ -566,15 +592,9 @@ pub(crate) mod tests {
             &layout(Some(0)),
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Install)));
+        assert_eq!((f.status, f.fix()), (Status::Missing, Some(Fix::Install)));
         assert!(f.found.is_none());
-        assert!(
-            f.others[0]
-                .error
-                .as_ref()
-                .unwrap()
-                .contains("not executable")
-        );
+        assert_eq!(f.others[0].error, Some(SeenError::NotExecutable));
     }
 
     #[test]
@@ -595,9 +615,9 @@ pub(crate) mod tests {
             )]
         };
         let f = one(Tool::Kubectl, c(), &l, Some(&entry));
-        assert_eq!((f.status, f.fix), (Status::Overridden, None));
+        assert_eq!((f.status, &f.remedy), (Status::Overridden, &Remedy::None));
         assert!(f.satisfied());
-        assert!(f.hint.unwrap().contains("(gcloud)"));
+        assert!(hint(&f, &l).contains("(gcloud)"));
         let moved = vec![copy(
             "/usr/local/bin/kubectl",
             Origin::Path(1),
@@ -605,8 +625,15 @@ pub(crate) mod tests {
         )];
         let f = one(Tool::Kubectl, moved, &l, Some(&entry));
         assert_eq!(f.status, Status::Drift);
+        assert!(matches!(
+            f.notes[0],
+            Note::StaleOverride {
+                why: Stale::Path,
+                ..
+            }
+        ));
         assert!(
-            f.notes[0].contains("because the binary's path changed"),
+            render::note(&f.notes[0], &f.pinned).contains("because the binary's path changed"),
             "{:?}",
             f.notes
         );
@@ -615,18 +642,23 @@ pub(crate) mod tests {
             ..entry.clone()
         };
         let f = one(Tool::Kubectl, c(), &l, Some(&stale));
-        assert!(
-            f.notes[0].contains("because the pin changed"),
-            "{:?}",
-            f.notes
-        );
+        assert!(matches!(
+            f.notes[0],
+            Note::StaleOverride {
+                why: Stale::Pin,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn virtualbox_is_always_manual_with_os_steps() {
         let f = one(Tool::Virtualbox, vec![], &layout(Some(0)), None);
-        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Manual)));
-        let h = f.hint.unwrap();
+        assert_eq!((f.status, f.fix()), (Status::Missing, Some(Fix::Manual)));
+        assert!(
+            matches!(&f.remedy, Remedy::SystemInstaller { file, .. } if file == "VirtualBox-7.2.10-174163-Linux_amd64.run")
+        );
+        let h = hint(&f, &layout(Some(0)));
         assert!(
             h.contains("`sudo sh VirtualBox-7.2.10-174163-Linux_amd64.run install`"),
             "{h}"
@@ -643,8 +675,8 @@ pub(crate) mod tests {
             &mac,
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Drift, Some(Fix::Manual)));
-        let h = f.hint.unwrap();
+        assert_eq!((f.status, f.fix()), (Status::Drift, Some(Fix::Manual)));
+        let h = hint(&f, &mac);
         assert!(
             h.contains("hdiutil attach -nobrowse VirtualBox-7.2.10-174163-macOSArm64.dmg"),
             "{h}"
@@ -652,7 +684,13 @@ pub(crate) mod tests {
         let mut arm = layout(Some(0));
         arm.platform = Platform::new(Os::Linux, Arch::Arm64);
         let f = one(Tool::Virtualbox, vec![], &arm, None);
-        assert!(f.hint.unwrap().contains("no release for linux-arm64"));
+        assert_eq!(
+            f.remedy,
+            Remedy::NoRelease {
+                platform: arm.platform
+            }
+        );
+        assert!(hint(&f, &arm).contains("no release for linux-arm64"));
     }
 
     #[test]
@@ -660,19 +698,22 @@ pub(crate) mod tests {
         let mut l = layout(Some(0));
         l.platform = Platform::new(Os::Windows, Arch::Arm64);
         let f = one(Tool::Docker, vec![], &l, None);
-        assert_eq!((f.status, f.fix), (Status::Missing, Some(Fix::Manual)));
-        assert!(
-            f.hint
-                .unwrap()
-                .contains("no docker release for windows-arm64")
-        );
+        assert_eq!((f.status, f.fix()), (Status::Missing, Some(Fix::Manual)));
+        assert!(hint(&f, &l).contains("no docker release for windows-arm64"));
     }
 
     #[test]
     fn vboxusers_warning_is_a_note_not_a_blocker() {
+        let warning = |kind, text: &str| crate::core::observation::Warning {
+            kind,
+            text: text.into(),
+        };
         let state = CopyState::Read(Reading {
             version: Version::parse("7.2.10r174163").unwrap(),
-            warnings: vec!["WARNING: You are not a member of the \"vboxusers\" group.".into()],
+            warnings: vec![warning(
+                WarningKind::Info,
+                "WARNING: You are not a member of the \"vboxusers\" group.",
+            )],
         });
         let f = one(
             Tool::Virtualbox,
@@ -680,7 +721,27 @@ pub(crate) mod tests {
             &layout(Some(0)),
             None,
         );
-        assert_eq!((f.status, f.fix), (Status::Ok, None));
+        assert_eq!((f.status, &f.remedy), (Status::Ok, &Remedy::None));
         assert_eq!(f.notes.len(), 1);
+        // The kernel-module warning is a blocker even though the version is right.
+        let state = CopyState::Read(Reading {
+            version: Version::parse("7.2.10r174163").unwrap(),
+            warnings: vec![warning(
+                WarningKind::VmsCannotStart,
+                "WARNING: The vboxdrv kernel module is not loaded.",
+            )],
+        });
+        let f = one(
+            Tool::Virtualbox,
+            vec![copy("/usr/bin/VBoxManage", Origin::Path(0), state)],
+            &layout(Some(0)),
+            None,
+        );
+        assert_eq!(
+            (f.status, &f.remedy),
+            (Status::Ok, &Remedy::RepairVirtualbox)
+        );
+        assert!(!f.satisfied());
+        assert_eq!(exit_code(&[f]), 1);
     }
 }

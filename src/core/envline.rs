@@ -5,7 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::Shell;
+/// The shells `env` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    /// Any POSIX shell (sh, dash, ksh).
+    Sh,
+}
 
 /// Guesses the shell from `$SHELL` (or the platform when unset).
 pub(crate) fn guess_shell(shell_var: Option<&str>, windows: bool) -> Shell {

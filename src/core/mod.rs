@@ -4,10 +4,14 @@
 pub(crate) mod checksum;
 pub(crate) mod diagnose;
 pub(crate) mod envline;
+pub(crate) mod failure;
 pub(crate) mod manifest;
+pub(crate) mod observation;
+pub(crate) mod outcome;
 pub(crate) mod overrides;
 pub(crate) mod plan;
 pub(crate) mod progress;
+pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod tool;
 pub(crate) mod vbox;

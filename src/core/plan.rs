@@ -3,10 +3,13 @@
 //! touches the disk.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::core::diagnose::{Finding, Fix, Layout, Status};
+use crate::core::diagnose::{Finding, Layout, Remedy};
 use crate::core::manifest::{ArchiveKind, Manifest};
+use crate::core::outcome::Refusal;
+use crate::core::overrides::OverrideEntry;
+use crate::core::render;
 use crate::core::tool::{Platform, Tool};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,10 +19,10 @@ pub(crate) enum Action {
     /// VirtualBox: download and verify the system installer; its privileged commands are
     /// printed (or run with `--allow-sudo` on a terminal).
     Installer(Download),
-    /// Nothing the doctor can do; the finding's hint says what the user can.
-    Manual { tool: Tool, hint: String },
+    /// Nothing the doctor can do; the finding's remedy says what the user can.
+    Manual { tool: Tool },
     /// Not done because it would not be safe (no checksum to verify against).
-    Refuse { tool: Tool, reason: String },
+    Refuse(Refusal),
 }
 
 impl Action {
@@ -27,7 +30,8 @@ impl Action {
     pub(crate) fn tool(&self) -> Tool {
         match self {
             Action::Install(d) | Action::Installer(d) => d.tool,
-            Action::Manual { tool, .. } | Action::Refuse { tool, .. } => *tool,
+            Action::Manual { tool } => *tool,
+            Action::Refuse(r) => r.tool(),
         }
     }
 }
@@ -58,6 +62,14 @@ pub(crate) enum Checksum {
     Pinned(String),
     /// Fetched from `url` (after `--mirror`); `upstream` is the URL as written.
     Url { url: String, upstream: String },
+}
+
+/// What the user chose for the unsatisfied tools: `--fix` installs every one; the TUI asks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Choices {
+    pub(crate) install: Vec<Tool>,
+    /// "Keep mine": the override to record (stamped when it is written).
+    pub(crate) keep: Vec<(Tool, OverrideEntry)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,23 +106,19 @@ pub(crate) fn plan(
 ) -> Plan {
     let mut actions = Vec::new();
     for f in findings.iter().filter(|f| wanted(f.tool) && !f.satisfied()) {
-        let hint = f.hint.clone().unwrap_or_default();
-        let needs_release = matches!(f.status, Status::Missing | Status::Drift | Status::Unknown);
-        let spec = manifest.get(f.tool);
-        let artifact = spec.and_then(|s| s.artifact(layout.platform));
-        let action = match (f.fix, artifact) {
-            (Some(Fix::Install), Some(a)) => download(f, a, layout, mirror).map(Action::Install),
-            (Some(Fix::Manual), Some(a))
-                if f.tool == crate::core::tool::Tool::Virtualbox && needs_release =>
-            {
+        let artifact = manifest
+            .get(f.tool)
+            .and_then(|s| s.artifact(layout.platform));
+        let action = match (&f.remedy, artifact) {
+            (Remedy::InstallPin { .. }, Some(a)) => {
+                download(f, a, layout, mirror).map(Action::Install)
+            }
+            (Remedy::SystemInstaller { .. }, Some(a)) => {
                 download(f, a, layout, mirror).map(Action::Installer)
             }
-            _ => Ok(Action::Manual { tool: f.tool, hint }),
+            _ => Ok(Action::Manual { tool: f.tool }),
         };
-        actions.push(action.unwrap_or_else(|reason| Action::Refuse {
-            tool: f.tool,
-            reason,
-        }));
+        actions.push(action.unwrap_or_else(Action::Refuse));
     }
     Plan { actions }
 }
@@ -120,7 +128,7 @@ fn download(
     a: crate::core::manifest::Artifact,
     layout: &Layout,
     mirror: Option<&str>,
-) -> Result<Download, String> {
+) -> Result<Download, Refusal> {
     let file_name = a.file_name().to_string();
     let checksum = match (&a.sha256, &a.checksum_url) {
         (Some(h), _) => Checksum::Pinned(h.clone()),
@@ -129,11 +137,11 @@ fn download(
             upstream: u.clone(),
         },
         (None, None) => {
-            return Err(format!(
-                "versions.toml pins no sha256 for {tool} on {p} and {tool} publishes no checksum file, so the download could not be verified: add `{p} = \"<sha256 of {file_name}>\"` under `[tools.{tool}.sha256]`",
-                tool = f.tool,
-                p = layout.platform,
-            ));
+            return Err(Refusal::NoChecksum {
+                tool: f.tool,
+                platform: layout.platform,
+                file_name,
+            });
         }
     };
     let dest = if a.archive == ArchiveKind::Installer {
@@ -143,7 +151,7 @@ fn download(
     };
     Ok(Download {
         tool: f.tool,
-        from: f.found.as_ref().and_then(|s| s.version.clone()),
+        from: f.found_version().map(str::to_string),
         to: f.pinned.clone(),
         url: mirror_url(&a.url, mirror),
         upstream_url: a.url.clone(),
@@ -163,8 +171,9 @@ impl Plan {
         })
     }
 
-    /// What `--fix --dry-run` prints.
-    pub(crate) fn render(&self, bin_dir: &Path) -> String {
+    /// What `--fix --dry-run` prints; `findings` give the manual steps their words.
+    pub(crate) fn render(&self, findings: &[Finding], layout: &Layout) -> String {
+        let bin_dir = &layout.bin_dir;
         let mut out = String::new();
         if self.actions.is_empty() {
             out.push_str("Nothing to do: every selected tool is satisfied.\n");
@@ -196,15 +205,25 @@ impl Plan {
                     };
                     let _ = writeln!(out, "  {:<10} {sum}", "");
                 }
-                Action::Manual { tool, hint } => {
+                Action::Manual { tool } => {
+                    let hint = findings
+                        .iter()
+                        .find(|f| f.tool == *tool)
+                        .and_then(|f| render::hint(f, None, layout))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         out,
                         "  {:<10} not installable by aladdin-doctor: {hint}",
                         tool.name()
                     );
                 }
-                Action::Refuse { tool, reason } => {
-                    let _ = writeln!(out, "  {:<10} refused: {reason}", tool.name());
+                Action::Refuse(r) => {
+                    let _ = writeln!(
+                        out,
+                        "  {:<10} refused: {}",
+                        r.tool().name(),
+                        render::refusal(r)
+                    );
                 }
             }
         }
@@ -218,9 +237,9 @@ mod tests {
     use super::*;
     use crate::core::diagnose::diagnose;
     use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::observation::{Observation, Origin};
     use crate::core::overrides::Overrides;
     use crate::core::tool::{Arch, Os};
-    use crate::probe::{Observation, Origin};
 
     fn findings(l: &Layout) -> (Manifest, Vec<Finding>) {
         let m = Manifest::embedded().unwrap();
@@ -306,7 +325,7 @@ mod tests {
         // --only / the TUI's choices narrow it.
         let p = plan(&f, &m, &l, None, |t| t == Tool::Helm);
         assert_eq!(p.actions.len(), 1);
-        let text = p.render(&l.bin_dir);
+        let text = p.render(&f, &l);
         assert!(
             text.contains("helm       3.12.0 → 3.17.0  install into /h/.aladdin/bin/helm"),
             "{text}"
@@ -329,9 +348,18 @@ mod tests {
         }];
         let f = diagnose(&m, &obs, &Overrides::default(), &l);
         let p = plan(&f, &m, &l, None, |_| true);
-        let Action::Refuse { reason, .. } = &p.actions[0] else {
+        let Action::Refuse(r) = &p.actions[0] else {
             panic!("{:?}", p.actions)
         };
+        assert_eq!(
+            r,
+            &Refusal::NoChecksum {
+                tool: Tool::Docker,
+                platform: l.platform,
+                file_name: "docker-27.3.1.tgz".into()
+            }
+        );
+        let reason = render::refusal(r);
         assert!(
             reason.contains("[tools.docker.sha256]") && reason.contains("linux-arm64 = "),
             "{reason}"

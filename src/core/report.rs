@@ -1,10 +1,13 @@
-//! PURE: findings → text (a row per tool, ✓ / ! / ✗ and a word) and JSON (DESIGN §2).
+//! PURE: findings (and, after an apply, outcomes) → text (a row per tool, ✓ / ! / ✗ and a
+//! word) and JSON (DESIGN §2 of the project's design notes, kept in README's "JSON report").
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::core::diagnose::{Finding, Fix, Layout, Seen, Status};
+use crate::core::diagnose::{Finding, Fix, Layout, Remedy, Seen, SeenError, Status};
+use crate::core::outcome::{Done, Outcome};
+use crate::core::render;
 
 /// What the report says about the run as a whole.
 #[derive(Clone, Debug)]
@@ -25,7 +28,7 @@ pub(crate) enum Mark {
 impl Mark {
     pub(crate) fn of(f: &Finding) -> Mark {
         match f.status {
-            Status::Ok | Status::Overridden if f.fix.is_none() => Mark::Good,
+            Status::Ok | Status::Overridden if f.fix().is_none() => Mark::Good,
             Status::Missing => Mark::Bad,
             _ => Mark::Warn,
         }
@@ -48,7 +51,7 @@ impl Mark {
 
 /// The word shown for a row: the status, or what is wrong despite it.
 pub(crate) fn verdict(f: &Finding) -> &'static str {
-    match (f.status, f.fix) {
+    match (f.status, f.fix()) {
         (Status::Ok, Some(_)) => "attention",
         (s, _) => s.word(),
     }
@@ -57,7 +60,16 @@ pub(crate) fn verdict(f: &Finding) -> &'static str {
 const RESET: &str = "\x1b[0m";
 const DIM: &str = "\x1b[2m";
 
-pub(crate) fn text(findings: &[Finding], header: &Header, colour: bool) -> String {
+fn outcome_of<'a>(outcomes: &'a [Outcome], f: &Finding) -> Option<&'a Outcome> {
+    outcomes.iter().find(|o| o.tool == f.tool)
+}
+
+pub(crate) fn text(
+    findings: &[Finding],
+    outcomes: &[Outcome],
+    header: &Header,
+    colour: bool,
+) -> String {
     let paint = |mark: Mark, s: &str| {
         if colour {
             format!("{}{s}{RESET}", mark.colour())
@@ -115,7 +127,7 @@ pub(crate) fn text(findings: &[Finding], header: &Header, colour: bool) -> Strin
             path
         );
         let _ = writeln!(out, "{}", row.trim_end());
-        for line in detail_lines(f) {
+        for line in detail_lines(f, outcome_of(outcomes, f), l) {
             let _ = writeln!(out, "    {line}");
         }
     }
@@ -135,7 +147,7 @@ pub(crate) fn text(findings: &[Finding], header: &Header, colour: bool) -> Strin
             }
         );
     } else {
-        let installable = findings.iter().any(|f| f.fix == Some(Fix::Install));
+        let installable = findings.iter().any(|f| f.fix() == Some(Fix::Install));
         let _ = writeln!(
             out,
             "{} {bad} of {total} tool{} need{} attention{}",
@@ -159,18 +171,21 @@ fn found_text(f: &Finding) -> String {
     }
 }
 
-fn detail_lines(f: &Finding) -> Vec<String> {
+fn detail_lines(f: &Finding, outcome: Option<&Outcome>, layout: &Layout) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(e) = f.found.as_ref().and_then(|s| s.error.as_ref()) {
-        lines.push(format!("• {e}"));
+        lines.push(format!("• {}", render::seen_error(e)));
     }
     for o in &f.others {
         lines.push(format!("• also {}", describe_other(o, f.found.as_ref())));
     }
     for n in &f.notes {
+        lines.push(format!("• {}", render::note(n, &f.pinned)));
+    }
+    if let Some(n) = outcome.and_then(render::outcome_note) {
         lines.push(format!("• {n}"));
     }
-    if let Some(h) = &f.hint {
+    if let Some(h) = render::hint(f, outcome, layout) {
         lines.push(format!("→ {h}"));
     }
     lines
@@ -179,7 +194,7 @@ fn detail_lines(f: &Finding) -> Vec<String> {
 fn describe_other(o: &Seen, found: Option<&Seen>) -> String {
     let what = match (&o.version, &o.error) {
         (Some(v), _) => v.clone(),
-        (None, Some(e)) => e.clone(),
+        (None, Some(e)) => render::seen_error(e),
         (None, None) => "?".into(),
     };
     let why = if o.in_bin_dir && !o.reachable {
@@ -218,19 +233,26 @@ struct JsonTool<'a> {
     path: Option<String>,
     status: Status,
     fix: Option<Fix>,
+    /// The typed remedy `fix` summarises.
+    remedy: &'a Remedy,
     others: Vec<JsonOther<'a>>,
-    hint: Option<&'a str>,
-    error: Option<&'a str>,
-    notes: Vec<&'a str>,
+    hint: Option<String>,
+    error: Option<String>,
+    error_kind: Option<&'static str>,
+    notes: Vec<String>,
     #[serde(rename = "override")]
     kept: Option<JsonOverride<'a>>,
+    /// What `--fix` (or the TUI) did; absent for `--check`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<JsonOutcome>,
 }
 
 #[derive(Serialize)]
 struct JsonOther<'a> {
     path: String,
     found: Option<&'a str>,
-    error: Option<&'a str>,
+    error: Option<String>,
+    error_kind: Option<&'static str>,
     in_bin_dir: bool,
     satisfies: bool,
 }
@@ -242,43 +264,115 @@ struct JsonOverride<'a> {
     recorded: Option<&'a str>,
 }
 
-pub(crate) fn json(findings: &[Finding], header: &Header) -> String {
+/// `--fix --format json`: what happened, as typed fields.
+#[derive(Serialize)]
+struct JsonOutcome {
+    /// installed | installer_ready | kept | refused | failed | cancelled
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    /// For `failed`: what failed (see README, "JSON report").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+fn json_outcome(o: &Outcome) -> JsonOutcome {
+    let mut j = JsonOutcome {
+        result: "",
+        version: None,
+        path: None,
+        error_kind: None,
+        message: None,
+    };
+    match &o.done {
+        Done::Installed { version, dest } => {
+            j.result = "installed";
+            j.version = Some(version.clone());
+            j.path = Some(dest.display().to_string());
+        }
+        Done::InstallerReady { installer, .. } => {
+            j.result = "installer_ready";
+            j.path = Some(installer.display().to_string());
+        }
+        Done::Kept(e) => {
+            j.result = "kept";
+            j.version = Some(e.version.clone());
+            j.path = Some(e.path.display().to_string());
+        }
+        Done::Refused(r) => {
+            j.result = "refused";
+            j.error_kind = Some("no_checksum");
+            j.message = Some(render::refusal(r));
+        }
+        Done::Failed(e) => {
+            j.result = "failed";
+            j.error_kind = Some(crate::core::outcome::error_kind(e));
+            j.message = Some(render::apply_error(e));
+        }
+        Done::Cancelled => j.result = "cancelled",
+    }
+    j
+}
+
+fn error_kind(e: &SeenError) -> &'static str {
+    match e {
+        SeenError::NotExecutable => "not_executable",
+        SeenError::Probe(p) => p.kind(),
+    }
+}
+
+pub(crate) fn json(findings: &[Finding], outcomes: &[Outcome], header: &Header) -> String {
     let report = JsonReport {
         schema: 1,
-        ok: findings.iter().all(Finding::satisfied),
+        ok: findings.iter().all(Finding::satisfied) && !outcomes.iter().any(Outcome::failed),
         platform: header.layout.platform.to_string(),
         bin_dir: header.layout.bin_dir.display().to_string(),
         bin_dir_on_path: header.layout.bin_dir_index.is_some(),
         manifest: &header.manifest,
         tools: findings
             .iter()
-            .map(|f| JsonTool {
-                name: f.tool.name(),
-                pinned: &f.pinned,
-                accept: f.accept.as_deref(),
-                found: f.found.as_ref().and_then(|s| s.version.as_deref()),
-                path: f.found.as_ref().map(|s| s.path.display().to_string()),
-                status: f.status,
-                fix: f.fix,
-                others: f
-                    .others
-                    .iter()
-                    .map(|o| JsonOther {
-                        path: o.path.display().to_string(),
-                        found: o.version.as_deref(),
-                        error: o.error.as_deref(),
-                        in_bin_dir: o.in_bin_dir,
-                        satisfies: o.satisfies,
-                    })
-                    .collect(),
-                hint: f.hint.as_deref(),
-                error: f.found.as_ref().and_then(|s| s.error.as_deref()),
-                notes: f.notes.iter().map(String::as_str).collect(),
-                kept: f.kept.as_ref().map(|k| JsonOverride {
-                    version: &k.version,
-                    reason: k.reason.as_deref(),
-                    recorded: k.recorded.as_deref(),
-                }),
+            .map(|f| {
+                let outcome = outcome_of(outcomes, f);
+                let mut notes: Vec<String> =
+                    f.notes.iter().map(|n| render::note(n, &f.pinned)).collect();
+                notes.extend(outcome.and_then(render::outcome_note));
+                let error = f.found.as_ref().and_then(|s| s.error.as_ref());
+                JsonTool {
+                    name: f.tool.name(),
+                    pinned: &f.pinned,
+                    accept: f.accept.as_deref(),
+                    found: f.found_version(),
+                    path: f.found.as_ref().map(|s| s.path.display().to_string()),
+                    status: f.status,
+                    fix: f.fix(),
+                    remedy: &f.remedy,
+                    others: f
+                        .others
+                        .iter()
+                        .map(|o| JsonOther {
+                            path: o.path.display().to_string(),
+                            found: o.version.as_deref(),
+                            error: o.error.as_ref().map(render::seen_error),
+                            error_kind: o.error.as_ref().map(error_kind),
+                            in_bin_dir: o.in_bin_dir,
+                            satisfies: o.satisfies,
+                        })
+                        .collect(),
+                    hint: render::hint(f, outcome, &header.layout),
+                    error: error.map(render::seen_error),
+                    error_kind: error.map(error_kind),
+                    notes,
+                    kept: f.kept.as_ref().map(|k| JsonOverride {
+                        version: &k.version,
+                        reason: k.reason.as_deref(),
+                        recorded: k.recorded.as_deref(),
+                    }),
+                    outcome: outcome.map(json_outcome),
+                }
             })
             .collect(),
     };
@@ -293,24 +387,32 @@ mod tests {
     use crate::core::diagnose::diagnose;
     use crate::core::diagnose::tests::{copy, layout, read};
     use crate::core::manifest::Manifest;
+    use crate::core::observation::{CopyState, Observation, Origin, ProbeFailure};
     use crate::core::overrides::{OverrideEntry, Overrides};
     use crate::core::tool::Tool;
-    use crate::probe::{CopyState, Observation, Origin};
 
     /// One machine with every kind of row.
     fn findings() -> (Vec<Finding>, Header) {
         let m = Manifest::embedded().unwrap();
         let obs = vec![
-            Observation { tool: Tool::Docker, copies: vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))] },
-            Observation { tool: Tool::Virtualbox, copies: vec![] },
+            Observation {
+                tool: Tool::Docker,
+                copies: vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))],
+            },
+            Observation {
+                tool: Tool::Virtualbox,
+                copies: vec![],
+            },
             Observation {
                 tool: Tool::Minikube,
                 copies: vec![copy(
                     "/usr/local/bin/minikube",
                     Origin::Path(2),
                     CopyState::Failed {
-                        reason: "`/usr/local/bin/minikube version` did not answer within 15 s and was stopped".into(),
-                        timed_out: true,
+                        failure: ProbeFailure::TimedOut {
+                            command: "/usr/local/bin/minikube version".into(),
+                            after: std::time::Duration::from_secs(15),
+                        },
                         output: None,
                     },
                 )],
@@ -318,11 +420,22 @@ mod tests {
             Observation {
                 tool: Tool::Kubectl,
                 copies: vec![
-                    copy("/usr/bin/kubectl", Origin::Path(1), read("1.32.4-dispatcher")),
+                    copy(
+                        "/usr/bin/kubectl",
+                        Origin::Path(1),
+                        read("1.32.4-dispatcher"),
+                    ),
                     copy("/h/.aladdin/bin/kubectl", Origin::Path(3), read("1.30.6")),
                 ],
             },
-            Observation { tool: Tool::Helm, copies: vec![copy("/opt/helm/helm", Origin::Path(0), read("2.9.1+g20adb27"))] },
+            Observation {
+                tool: Tool::Helm,
+                copies: vec![copy(
+                    "/opt/helm/helm",
+                    Origin::Path(0),
+                    read("2.9.1+g20adb27"),
+                )],
+            },
         ];
         let mut overrides = Overrides::default();
         overrides.entries.insert(
@@ -349,13 +462,13 @@ mod tests {
     #[test]
     fn text_report() {
         let (f, h) = findings();
-        insta::assert_snapshot!(text(&f, &h, false));
+        insta::assert_snapshot!(text(&f, &[], &h, false));
     }
 
     #[test]
     fn text_report_colour_only_when_asked_and_never_alone() {
         let (f, h) = findings();
-        let coloured = text(&f, &h, true);
+        let coloured = text(&f, &[], &h, true);
         assert!(coloured.contains("\x1b[31m✗\x1b[0m"));
         assert!(coloured.contains("\x1b[32m✓\x1b[0m"));
         // Strip the escapes: the same words and marks remain.
@@ -372,13 +485,13 @@ mod tests {
                 plain.push(c);
             }
         }
-        assert_eq!(plain, text(&f, &h, false));
+        assert_eq!(plain, text(&f, &[], &h, false));
     }
 
     #[test]
     fn json_report() {
         let (f, h) = findings();
-        let j = json(&f, &h);
+        let j = json(&f, &[], &h);
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(v["ok"], false);
         insta::assert_snapshot!(j);
@@ -395,6 +508,7 @@ mod tests {
         let f = diagnose(&m, &obs, &Overrides::default(), &l);
         let t = text(
             &f,
+            &[],
             &Header {
                 layout: l.clone(),
                 manifest: "m".into(),
@@ -405,6 +519,7 @@ mod tests {
         assert!(
             json(
                 &f,
+                &[],
                 &Header {
                     layout: l,
                     manifest: "m".into()

@@ -7,6 +7,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::cancel::Cancel;
+use crate::core::failure::LockError;
 use crate::core::progress::Progress;
 
 pub(crate) struct Lock {
@@ -15,13 +17,18 @@ pub(crate) struct Lock {
     pub(crate) waited: bool,
 }
 
+/// Takes the lock, waiting up to `wait` (and giving up once `cancel` is set).
 pub(crate) async fn acquire(
     cache_dir: &Path,
     wait: Duration,
     progress: &dyn Progress,
-) -> Result<Lock, String> {
-    std::fs::create_dir_all(cache_dir)
-        .map_err(|e| format!("cannot create the cache dir {}: {e}", cache_dir.display()))?;
+    cancel: &Cancel,
+) -> Result<Lock, LockError> {
+    let io = |path: &Path, e: std::io::Error| LockError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    std::fs::create_dir_all(cache_dir).map_err(|e| io(cache_dir, e))?;
     let path = cache_dir.join("lock");
     let mut file = OpenOptions::new()
         .read(true)
@@ -29,7 +36,7 @@ pub(crate) async fn acquire(
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+        .map_err(|e| io(&path, e))?;
     let started = Instant::now();
     let mut told = false;
     loop {
@@ -47,11 +54,11 @@ pub(crate) async fn acquire(
             Err(TryLockError::WouldBlock) => {
                 let holder = holder(&path);
                 if started.elapsed() >= wait {
-                    return Err(format!(
-                        "another aladdin-doctor --fix ({holder}) is installing and still holds {} after {} s; try again when it has finished",
-                        path.display(),
-                        wait.as_secs()
-                    ));
+                    return Err(LockError::Busy {
+                        path,
+                        holder,
+                        waited_secs: wait.as_secs(),
+                    });
                 }
                 if !told {
                     told = true;
@@ -60,11 +67,12 @@ pub(crate) async fn acquire(
                         wait.as_secs()
                     ));
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                    _ = cancel.cancelled() => return Err(LockError::Cancelled),
+                }
             }
-            Err(TryLockError::Error(e)) => {
-                return Err(format!("cannot lock {}: {e}", path.display()));
-            }
+            Err(TryLockError::Error(e)) => return Err(io(&path, e)),
         }
     }
 }

@@ -6,12 +6,15 @@
 //! renamed over the old binary. The old binary is kept under `BIN/.previous/` so that a failed
 //! re-probe rolls back.
 
+mod extract;
 pub(crate) mod lock;
 
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
+use crate::cancel::Cancel;
+use crate::core::failure::InstallError;
 use crate::core::manifest::ArchiveKind;
 use crate::fsutil::{self, TempFile};
 
@@ -20,21 +23,8 @@ pub(crate) const MAX_MEMBER: u64 = 1 << 30;
 
 pub(crate) const PREVIOUS_DIR: &str = ".previous";
 
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum InstallError {
-    #[error("the archive is unsafe: {0}; nothing was installed")]
-    Hostile(String),
-    #[error("{0}")]
-    Member(String),
-    #[error("{path}: {err}")]
-    Io { path: PathBuf, err: io::Error },
-}
-
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
-    move |err| InstallError::Io {
-        path: path.to_path_buf(),
-        err,
-    }
+pub(super) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> InstallError + '_ {
+    move |e| InstallError::io(path, &e)
 }
 
 /// Removes temp files that an interrupted run (SIGKILL, power loss) left in `dir`.
@@ -52,11 +42,13 @@ pub(crate) fn clean_stale(dir: &Path) {
 
 /// Writes the executable from `artifact` into a temp file next to `dest`, fsynced and
 /// executable. Dropping the returned guard removes it.
+/// Stops between chunks once `cancel` is set.
 pub(crate) fn stage(
     artifact: &Path,
     archive: ArchiveKind,
     member: Option<&str>,
     dest: &Path,
+    cancel: &Cancel,
 ) -> Result<TempFile, InstallError> {
     let dir = dest.parent().expect("dest has a parent");
     fs::create_dir_all(dir).map_err(io_at(dir))?;
@@ -77,17 +69,12 @@ pub(crate) fn stage(
         let mut out = fsutil::create_new(tmp.path()).map_err(io_at(tmp.path()))?;
         match (archive, member) {
             (ArchiveKind::Binary, _) => {
-                let mut src = File::open(artifact).map_err(io_at(artifact))?;
-                io::copy(&mut src, &mut out).map_err(io_at(tmp.path()))?;
+                let src = File::open(artifact).map_err(io_at(artifact))?;
+                extract::copy(src, &mut out, tmp.path(), cancel)?;
             }
-            (ArchiveKind::TarGz, Some(m)) => extract_tar_gz(artifact, m, &mut out)?,
-            (ArchiveKind::Zip, Some(m)) => extract_zip(artifact, m, &mut out)?,
-            (kind, _) => {
-                return Err(InstallError::Member(format!(
-                    "cannot install from a {} without a member path",
-                    kind.name()
-                )));
-            }
+            (ArchiveKind::TarGz, Some(m)) => extract::tar_gz(artifact, m, &mut out, cancel)?,
+            (ArchiveKind::Zip, Some(m)) => extract::zip(artifact, m, &mut out, cancel)?,
+            (kind, _) => return Err(InstallError::NoMember(kind)),
         }
         out.flush().map_err(io_at(tmp.path()))?;
         fsutil::set_mode(&out, Some(0o755)).map_err(io_at(tmp.path()))?;
@@ -160,153 +147,9 @@ pub(crate) fn rollback(c: &Committed) -> io::Result<()> {
     Ok(())
 }
 
-/// A member name relative to the archive root without `.` components; None for `..` or an
-/// absolute path.
-fn safe_name(p: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in p.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    Some(parts.join("/"))
-}
-
-fn copy_limited(
-    mut r: impl Read,
-    out: &mut File,
-    declared: u64,
-    member: &str,
-) -> Result<(), InstallError> {
-    let copied =
-        io::copy(&mut (&mut r).take(MAX_MEMBER + 1), out).map_err(|err| InstallError::Io {
-            path: PathBuf::from(member),
-            err,
-        })?;
-    if copied > MAX_MEMBER {
-        return Err(InstallError::Hostile(format!(
-            "{member} is larger than 1 GiB"
-        )));
-    }
-    if copied != declared {
-        return Err(InstallError::Member(format!(
-            "{member} is truncated ({copied} of {declared} bytes)"
-        )));
-    }
-    Ok(())
-}
-
-fn extract_tar_gz(archive: &Path, member: &str, out: &mut File) -> Result<(), InstallError> {
-    let f = File::open(archive).map_err(io_at(archive))?;
-    let gz = flate2::read::GzDecoder::new(BufReader::new(f));
-    let mut ar = tar::Archive::new(gz);
-    let bad = |e: io::Error| InstallError::Member(format!("the archive is damaged: {e}"));
-    let mut seen = Vec::new();
-    for entry in ar.entries().map_err(bad)? {
-        let mut e = entry.map_err(bad)?;
-        let raw = e.path().map_err(bad)?.into_owned();
-        let Some(name) = safe_name(&raw) else {
-            return Err(InstallError::Hostile(format!(
-                "it contains the member `{}`, which points outside the archive",
-                raw.display()
-            )));
-        };
-        if name != member {
-            if seen.len() < 8 {
-                seen.push(name);
-            }
-            continue;
-        }
-        let kind = e.header().entry_type();
-        if kind.is_symlink() || kind.is_hard_link() {
-            return Err(InstallError::Hostile(format!(
-                "{member} is a link, not a file"
-            )));
-        }
-        if !kind.is_file() {
-            return Err(InstallError::Member(format!(
-                "{member} is not a regular file"
-            )));
-        }
-        let size = e.header().size().map_err(bad)?;
-        if size > MAX_MEMBER {
-            return Err(InstallError::Hostile(format!(
-                "{member} claims {size} bytes, more than 1 GiB"
-            )));
-        }
-        return copy_limited(&mut e, out, size, member);
-    }
-    Err(not_found(member, &seen))
-}
-
-fn extract_zip(archive: &Path, member: &str, out: &mut File) -> Result<(), InstallError> {
-    let f = File::open(archive).map_err(io_at(archive))?;
-    let bad =
-        |e: zip::result::ZipError| InstallError::Member(format!("the archive is damaged: {e}"));
-    let mut z = zip::ZipArchive::new(BufReader::new(f)).map_err(bad)?;
-    let mut seen = Vec::new();
-    for i in 0..z.len() {
-        let mut e = z.by_index(i).map_err(bad)?;
-        let raw = e.name().map(|n| n.into_owned()).unwrap_or_default();
-        let Some(name) = e.enclosed_name().as_deref().and_then(safe_name) else {
-            return Err(InstallError::Hostile(format!(
-                "it contains the member `{raw}`, which points outside the archive"
-            )));
-        };
-        if name != member {
-            if seen.len() < 8 {
-                seen.push(name);
-            }
-            continue;
-        }
-        if e.is_symlink() {
-            return Err(InstallError::Hostile(format!(
-                "{member} is a link, not a file"
-            )));
-        }
-        if !e.is_file() {
-            return Err(InstallError::Member(format!(
-                "{member} is not a regular file"
-            )));
-        }
-        let size = e.size();
-        if size > MAX_MEMBER {
-            return Err(InstallError::Hostile(format!(
-                "{member} claims {size} bytes, more than 1 GiB"
-            )));
-        }
-        return copy_limited(&mut e, out, size, member);
-    }
-    Err(not_found(member, &seen))
-}
-
-fn not_found(member: &str, seen: &[String]) -> InstallError {
-    InstallError::Member(format!(
-        "the archive has no `{member}` (it has: {}); check `path` in versions.toml",
-        if seen.is_empty() {
-            "nothing".to_string()
-        } else {
-            seen.join(", ")
-        }
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names() {
-        assert_eq!(
-            safe_name(Path::new("./docker/docker")).as_deref(),
-            Some("docker/docker")
-        );
-        assert_eq!(safe_name(Path::new("../x")), None);
-        assert_eq!(safe_name(Path::new("/etc/x")), None);
-        assert_eq!(safe_name(Path::new("a/../../x")), None);
-    }
 
     #[test]
     fn commit_keeps_previous_and_rollback_restores_it() {
@@ -315,7 +158,7 @@ mod tests {
         fs::write(&dest, b"old").unwrap();
         let art = d.path().join("artifact");
         fs::write(&art, b"new").unwrap();
-        let staged = stage(&art, ArchiveKind::Binary, None, &dest).unwrap();
+        let staged = stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
         let c = commit(staged, &dest).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
         assert_eq!(fs::read(c.previous.as_ref().unwrap()).unwrap(), b"old");
@@ -338,7 +181,7 @@ mod tests {
         let art = d.path().join("artifact");
         fs::write(&art, b"#!/bin/sh\n").unwrap();
         let dest = d.path().join("bin/kubectl");
-        let staged = stage(&art, ArchiveKind::Binary, None, &dest).unwrap();
+        let staged = stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
         assert_eq!(
             fs::metadata(staged.path()).unwrap().ino(),
             fs::metadata(&art).unwrap().ino()
@@ -355,7 +198,8 @@ mod tests {
             let other = tempfile::tempdir_in(shm).unwrap();
             let art2 = other.path().join("artifact");
             fs::write(&art2, b"#!/bin/sh\necho copied\n").unwrap();
-            let staged = stage(&art2, ArchiveKind::Binary, None, &dest).unwrap();
+            let staged =
+                stage(&art2, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
             assert_ne!(
                 fs::metadata(staged.path()).unwrap().ino(),
                 fs::metadata(&art2).unwrap().ino()
@@ -375,11 +219,15 @@ mod tests {
         let dest = d.path().join("bin/helm");
         let art = d.path().join("not-a-tarball");
         fs::write(&art, b"garbage").unwrap();
-        let err = stage(&art, ArchiveKind::TarGz, Some("linux-amd64/helm"), &dest).unwrap_err();
-        assert!(
-            err.to_string().contains("damaged") || err.to_string().contains("no `"),
-            "{err}"
-        );
+        let err = stage(
+            &art,
+            ArchiveKind::TarGz,
+            Some("linux-amd64/helm"),
+            &dest,
+            &Cancel::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, InstallError::Damaged { .. }), "{err}");
         assert_eq!(fs::read_dir(d.path().join("bin")).unwrap().count(), 0);
     }
 }

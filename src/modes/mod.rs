@@ -1,3 +1,8 @@
-//! The modes a user runs. Each takes a resolved mode and a session; none sees the raw command line.
+//! The modes a user runs. Each takes its resolved options and a session; none sees the raw
+//! command line.
 
+pub(crate) mod check;
+pub(crate) mod env;
 pub(crate) mod fix;
+pub(crate) mod keep;
+pub(crate) mod progress;

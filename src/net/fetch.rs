@@ -16,6 +16,7 @@ use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use sha2::{Digest, Sha256};
 
 use crate::core::checksum;
+use crate::core::failure::{FetchError, FetchErrorKind as Kind, HashSource, TlsProblem};
 use crate::core::plan::{Checksum, Download};
 use crate::core::progress::{Event, Phase, Progress};
 use crate::fsutil;
@@ -24,29 +25,6 @@ use crate::fsutil;
 pub(crate) const ATTEMPTS: u32 = 3;
 /// The biggest checksum file we read.
 const MAX_CHECKSUM_FILE: usize = 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FetchError {
-    pub(crate) url: String,
-    pub(crate) message: String,
-    pub(crate) retryable: bool,
-}
-
-impl std::fmt::Display for FetchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.url)
-    }
-}
-
-impl FetchError {
-    fn new(url: &str, message: impl Into<String>, retryable: bool) -> Self {
-        FetchError {
-            url: url.to_string(),
-            message: message.into(),
-            retryable,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub(crate) struct Fetcher {
@@ -118,7 +96,8 @@ impl Fetcher {
 
         let partial = self.partial_path(&d.url);
         mkdirs(partial.parent().expect("has parent"), &d.url)?;
-        let mut state = Resume::from_disk(&partial).map_err(|e| io_err(&d.url, &partial, e))?;
+        let mut state =
+            Resume::from_disk(&partial).map_err(|e| FetchError::io(&d.url, &partial, &e))?;
         let mut fresh_retry_left = state.len > 0;
         let mut attempt = 1;
         loop {
@@ -134,7 +113,7 @@ impl Fetcher {
             let result = self.transfer(d, &partial, &mut state, progress).await;
             match result {
                 Ok(()) => {}
-                Err(e) if e.retryable && attempt < ATTEMPTS => {
+                Err(e) if e.retryable() && attempt < ATTEMPTS => {
                     progress.note(format!(
                         "{}: {e}; retrying ({}/{ATTEMPTS})",
                         d.tool,
@@ -158,11 +137,11 @@ impl Fetcher {
                 }
                 return Err(FetchError::new(
                     &d.url,
-                    format!(
-                        "checksum mismatch: expected {} ({}), got {got}; nothing was installed. The download was damaged or the file changed upstream",
-                        expected.0, expected.1
-                    ),
-                    false,
+                    Kind::HashMismatch {
+                        expected: expected.0,
+                        got,
+                        source: expected.1,
+                    },
                 ));
             }
             break;
@@ -179,7 +158,7 @@ impl Fetcher {
             }
             Ok(())
         };
-        finish().map_err(|e| io_err(&d.url, &dest, e))?;
+        finish().map_err(|e| FetchError::io(&d.url, &dest, &e))?;
         Ok(dest)
     }
 
@@ -188,31 +167,34 @@ impl Fetcher {
         &self,
         d: &Download,
         progress: &dyn Progress,
-    ) -> Result<(String, String), FetchError> {
+    ) -> Result<(String, HashSource), FetchError> {
         match &d.checksum {
-            Checksum::Pinned(h) => Ok((h.clone(), "pinned in versions.toml".into())),
+            Checksum::Pinned(h) => Ok((h.clone(), HashSource::Pinned)),
             Checksum::Url { url, upstream } => {
                 // A hash learned from this checksum URL on an earlier run, whose artifact is cached.
                 if let Ok(h) = fs::read_to_string(self.index_path(&d.url))
                     && checksum::is_sha256_hex(h.trim())
                     && self.verified_path(h.trim(), &d.file_name).exists()
                 {
-                    return Ok((h.trim().to_string(), format!("from {upstream}")));
+                    return Ok((
+                        h.trim().to_string(),
+                        HashSource::Published(upstream.clone()),
+                    ));
                 }
                 progress.phase(d.tool, Phase::Checksum, url.clone());
-                let text = self.text(url).await.map_err(|mut e| {
-                    if e.message.contains("HTTP 404") {
-                        e.message = format!(
-                            "the checksum file is missing: {}; pin the hash under [tools.{}.sha256] in versions.toml, or check the version",
-                            e.message, d.tool
-                        );
-                    }
-                    e
+                let text = self.text(url).await.map_err(|e| match e.kind {
+                    Kind::NotFound { status } => FetchError::new(
+                        &e.url,
+                        Kind::ChecksumMissing {
+                            tool: d.tool,
+                            status,
+                        },
+                    ),
+                    _ => e,
                 })?;
-                let h = checksum::parse(&text, &d.file_name).map_err(|m| {
-                    FetchError::new(url, format!("unusable checksum file: {m}"), false)
-                })?;
-                Ok((h, format!("from {upstream}")))
+                let h = checksum::parse(&text, &d.file_name)
+                    .map_err(|m| FetchError::new(url, Kind::ChecksumUnusable(m)))?;
+                Ok((h, HashSource::Published(upstream.clone())))
             }
         }
     }
@@ -222,7 +204,7 @@ impl Fetcher {
         let mut attempt = 1;
         loop {
             match self.text_once(url).await {
-                Err(e) if e.retryable && attempt < ATTEMPTS => {
+                Err(e) if e.retryable() && attempt < ATTEMPTS => {
                     tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
                     attempt += 1;
                 }
@@ -242,13 +224,13 @@ impl Fetcher {
             if body.len() > MAX_CHECKSUM_FILE {
                 return Err(FetchError::new(
                     url,
-                    "the checksum file is larger than 1 MiB",
-                    false,
+                    Kind::ChecksumTooLarge {
+                        limit: MAX_CHECKSUM_FILE,
+                    },
                 ));
             }
         }
-        String::from_utf8(body)
-            .map_err(|_| FetchError::new(url, "the checksum file is not text", false))
+        String::from_utf8(body).map_err(|_| FetchError::new(url, Kind::ChecksumNotText))
     }
 
     async fn send(
@@ -260,7 +242,10 @@ impl Fetcher {
         if let Some(from) = range_from {
             req = req.header(RANGE, format!("bytes={from}-"));
         }
-        req.send().await.map_err(|e| classify(url, e, self.stall))
+        match req.send().await {
+            Ok(r) => Ok(r),
+            Err(e) => Err(refine_connect_error(classify(url, e, self.stall)).await),
+        }
     }
 
     /// One attempt: appends to `partial` from `state.len`, hashing every byte written.
@@ -278,7 +263,7 @@ impl Fetcher {
             .create(true)
             .append(true)
             .open(partial)
-            .map_err(|e| io_err(url, partial, e))?;
+            .map_err(|e| FetchError::io(url, partial, &e))?;
 
         match status {
             StatusCode::PARTIAL_CONTENT if state.len > 0 => {
@@ -288,22 +273,18 @@ impl Fetcher {
                     .and_then(|v| v.to_str().ok())
                     .and_then(content_range_start);
                 if start != Some(state.len) {
-                    restart(&file, state).map_err(|e| io_err(url, partial, e))?;
-                    return Err(FetchError::new(
-                        url,
-                        "the server resumed at the wrong offset",
-                        true,
-                    ));
+                    restart(&file, state).map_err(|e| FetchError::io(url, partial, &e))?;
+                    return Err(FetchError::new(url, Kind::BadResume));
                 }
             }
             StatusCode::RANGE_NOT_SATISFIABLE if state.len > 0 => {
-                restart(&file, state).map_err(|e| io_err(url, partial, e))?;
-                return Err(FetchError::new(url, "the server refused to resume", true));
+                restart(&file, state).map_err(|e| FetchError::io(url, partial, &e))?;
+                return Err(FetchError::new(url, Kind::BadResume));
             }
             s if s.is_success() => {
                 // A full body: anything kept from before is stale.
                 if state.len > 0 {
-                    restart(&file, state).map_err(|e| io_err(url, partial, e))?;
+                    restart(&file, state).map_err(|e| FetchError::io(url, partial, &e))?;
                 }
             }
             s => check_status(url, s)?,
@@ -314,7 +295,7 @@ impl Fetcher {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
         if is_html {
-            return Err(html_error(url));
+            return Err(FetchError::new(url, Kind::Html));
         }
         let total = resp.content_length().map(|n| n + state.len);
         let mut stream = resp.bytes_stream();
@@ -325,28 +306,29 @@ impl Fetcher {
             total,
         });
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                let e = classify(url, e, self.stall);
-                if e.message.contains("stalled") {
-                    return e;
-                }
-                let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
-                FetchError::new(
+            let chunk = chunk.map_err(|e| match classify(url, e, self.stall) {
+                stalled @ FetchError {
+                    kind: Kind::Stalled { .. },
+                    ..
+                } => stalled,
+                _ => FetchError::new(
                     url,
-                    format!("the connection closed after {} bytes{of}", state.len),
-                    true,
-                )
+                    Kind::Closed {
+                        after: state.len,
+                        of: total,
+                    },
+                ),
             })?;
             if first && !chunk.is_empty() {
                 first = false;
                 if checksum::looks_like_html(&chunk) {
                     let _ = file.set_len(0);
-                    return Err(html_error(url));
+                    return Err(FetchError::new(url, Kind::Html));
                 }
             }
             state.hasher.update(&chunk);
             file.write_all(&chunk)
-                .map_err(|e| io_err(url, partial, e))?;
+                .map_err(|e| FetchError::io(url, partial, &e))?;
             let before = state.len;
             state.len += chunk.len() as u64;
             if before / WRITEBACK_EVERY != state.len / WRITEBACK_EVERY {
@@ -363,8 +345,10 @@ impl Fetcher {
         {
             return Err(FetchError::new(
                 url,
-                format!("the connection closed after {} of {t} bytes", state.len),
-                true,
+                Kind::Closed {
+                    after: state.len,
+                    of: Some(t),
+                },
             ));
         }
         Ok(())
@@ -437,74 +421,103 @@ fn content_range_start(v: &str) -> Option<u64> {
 }
 
 fn check_status(url: &str, s: StatusCode) -> Result<(), FetchError> {
-    if s.is_success() {
-        return Ok(());
-    }
-    let text = format!(
-        "HTTP {} {}",
-        s.as_u16(),
-        s.canonical_reason().unwrap_or_default()
-    );
-    if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS || s == StatusCode::REQUEST_TIMEOUT
-    {
-        Err(FetchError::new(url, text, true))
-    } else if s == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
-        Err(FetchError::new(
-            url,
-            format!(
-                "{text}: your proxy wants credentials (set HTTPS_PROXY=http://user:pass@host:port)"
-            ),
-            false,
-        ))
-    } else {
-        Err(FetchError::new(url, text, false))
-    }
+    let status = s.as_u16();
+    let kind = match s {
+        s if s.is_success() => return Ok(()),
+        StatusCode::NOT_FOUND | StatusCode::GONE => Kind::NotFound { status },
+        StatusCode::PROXY_AUTHENTICATION_REQUIRED => Kind::ProxyAuth,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => Kind::Server { status },
+        s if s.is_server_error() => Kind::Server { status },
+        _ => Kind::Client { status },
+    };
+    Err(FetchError::new(url, kind))
 }
 
+/// Sorts a reqwest error into a kind by its type and its source chain (hyper, rustls and io
+/// errors), never by the words of its message.
 fn classify(url: &str, e: reqwest::Error, stall: Duration) -> FetchError {
     if e.is_redirect() {
-        return FetchError::new(url, "too many redirects (a redirect loop?)", false);
+        return FetchError::new(url, Kind::TooManyRedirects);
     }
     if e.is_timeout() {
         return FetchError::new(
             url,
-            format!("no data for {} s (stalled transfer)", stall.as_secs()),
-            true,
+            Kind::Stalled {
+                secs: stall.as_secs(),
+            },
         );
     }
-    let mut msg = e.to_string();
+    let mut detail = e.to_string();
+    let mut tls = None;
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        if let Some(r) = s.downcast_ref::<rustls::Error>() {
+            tls = Some(tls_problem(r));
+        }
+        if let Some(r) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|i| i.downcast_ref::<rustls::Error>())
+        {
+            tls = Some(tls_problem(r));
+        }
         source = s.source();
     }
-    if msg.contains("certificate") || msg.contains("UnknownIssuer") {
-        return FetchError::new(
-            url,
-            format!(
-                "{msg}; if a corporate proxy intercepts TLS, install its CA in the system trust store (or point SSL_CERT_FILE at it)"
-            ),
-            false,
-        );
+    let kind = if let Some(problem) = tls {
+        Kind::Tls { problem, detail }
+    } else if e.is_connect() {
+        // A failed name lookup is told apart by `refine_connect_error`.
+        Kind::Connect { detail }
+    } else {
+        Kind::Transport { detail }
+    };
+    FetchError::new(url, kind)
+}
+
+fn tls_problem(e: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
+            TlsProblem::UnknownIssuer
+        }
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => TlsProblem::NameMismatch,
+        _ => TlsProblem::Other,
     }
-    FetchError::new(url, msg, true)
 }
 
-fn html_error(url: &str) -> FetchError {
-    FetchError::new(
-        url,
-        "an HTML page was served where a binary was expected; a proxy or a captive portal (hotel or guest Wi-Fi sign-in) is the likely cause",
-        false,
-    )
-}
-
-fn io_err(url: &str, path: &Path, e: std::io::Error) -> FetchError {
-    FetchError::new(url, format!("cannot write {}: {e}", path.display()), false)
+/// A connect error whose host does not resolve is a name-lookup failure (offline, or a DNS
+/// problem): tell it apart by resolving the host ourselves, not by reading the message.
+async fn refine_connect_error(e: FetchError) -> FetchError {
+    let Kind::Connect { detail } = &e.kind else {
+        return e;
+    };
+    let Ok(url) = reqwest::Url::parse(&e.url) else {
+        return e;
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return e;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let resolves = tokio::net::lookup_host((host, port))
+        .await
+        .is_ok_and(|mut addrs| addrs.next().is_some());
+    match resolves {
+        true => e,
+        false => FetchError::new(
+            &e.url,
+            Kind::Dns {
+                detail: detail.clone(),
+            },
+        ),
+    }
 }
 
 fn mkdirs(dir: &Path, url: &str) -> Result<(), FetchError> {
-    fs::create_dir_all(dir).map_err(|e| io_err(url, dir, e))
+    fs::create_dir_all(dir).map_err(|e| FetchError::io(url, dir, &e))
 }
 
 /// SHA-256 of a file, read once.
@@ -541,16 +554,13 @@ mod tests {
 
     #[test]
     fn status_classes() {
-        assert!(
-            check_status("u", StatusCode::INTERNAL_SERVER_ERROR)
-                .unwrap_err()
-                .retryable
-        );
-        assert!(
-            !check_status("u", StatusCode::NOT_FOUND)
-                .unwrap_err()
-                .retryable
-        );
+        let e = check_status("u", StatusCode::INTERNAL_SERVER_ERROR).unwrap_err();
+        assert_eq!(e.kind, Kind::Server { status: 500 });
+        assert!(e.retryable());
+        let e = check_status("u", StatusCode::NOT_FOUND).unwrap_err();
+        assert_eq!(e.kind, Kind::NotFound { status: 404 });
+        assert!(!e.retryable());
+        assert_eq!(e.to_string(), "HTTP 404 Not Found (u)");
         assert!(check_status("u", StatusCode::OK).is_ok());
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::Origin;
+use crate::core::observation::Origin;
 use crate::core::tool::Tool;
 
 /// Where to look; built once from the environment (see `context`).

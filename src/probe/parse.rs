@@ -5,9 +5,11 @@
 //! to today. Where a flag is missing in some release (helm 4 dropped `-c`), the next attempt
 //! runs.
 
+use std::time::Duration;
+
+use crate::core::observation::{ProbeFailure, RawOutput, Reading, Warning, WarningKind, clip};
 use crate::core::tool::Tool;
 use crate::core::version::Version;
-use std::time::Duration;
 
 /// The argument vectors to try, in order.
 pub(crate) fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
@@ -33,41 +35,12 @@ pub(crate) fn default_timeout(tool: Tool) -> Duration {
     })
 }
 
-/// What a probe process left behind.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct RawOutput {
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-    /// None when killed by a signal.
-    pub(crate) code: Option<i32>,
-}
-
-impl RawOutput {
-    #[cfg(test)]
-    pub(crate) fn new(stdout: &str, stderr: &str, code: i32) -> Self {
-        RawOutput {
-            stdout: stdout.to_string(),
-            stderr: stderr.to_string(),
-            code: Some(code),
-        }
-    }
-}
-
-/// A version read from a tool.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Reading {
-    pub(crate) version: Version,
-    /// Things the tool said that the user should see (VirtualBox's kernel-module warnings).
-    pub(crate) warnings: Vec<String>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Interpretation {
     Read(Reading),
     /// This release lacks the flag: run the next attempt.
     TryNext,
-    /// The version could not be read; the reason is a sentence for the user.
-    Failed(String),
+    Failed(ProbeFailure),
 }
 
 /// Reads the output of `attempts(tool)[attempt]`.
@@ -85,7 +58,7 @@ pub(crate) fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpre
         Tool::Helm => helm(&stdout),
         Tool::Minikube => minikube(&stdout),
         Tool::Docker => match docker(&stdout) {
-            Err(foreign) => return Interpretation::Failed(foreign),
+            Err(podman) => return Interpretation::Failed(podman),
             Ok(v) => v,
         },
         Tool::Virtualbox => return virtualbox(&stdout, &stderr, out.code),
@@ -95,7 +68,10 @@ pub(crate) fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpre
             version,
             warnings: Vec::new(),
         }),
-        Some(Err((s, e))) => Interpretation::Failed(format!("`{s}` is not a version: {e}")),
+        Some(Err((s, e))) => Interpretation::Failed(ProbeFailure::NotAVersion {
+            text: s,
+            detail: e.to_string(),
+        }),
         None => Interpretation::Failed(unreadable(tool, attempt, out.code, &stdout, &stderr)),
     }
 }
@@ -109,43 +85,32 @@ fn is_unknown_flag(stdout: &str, stderr: &str) -> bool {
     lower.contains("unknown flag") || lower.contains("unknown shorthand flag")
 }
 
-fn unreadable(tool: Tool, attempt: usize, code: Option<i32>, stdout: &str, stderr: &str) -> String {
-    let cmd = format!(
-        "{} {}",
-        tool_command(tool),
-        attempts(tool)[attempt].join(" ")
-    );
-    let status = match code {
-        Some(0) => "exited 0".to_string(),
-        Some(c) => format!("exited {c}"),
-        None => "was killed by a signal".to_string(),
-    };
-    let first = stdout
+fn unreadable(
+    tool: Tool,
+    attempt: usize,
+    code: Option<i32>,
+    stdout: &str,
+    stderr: &str,
+) -> ProbeFailure {
+    let said = stdout
         .lines()
         .chain(stderr.lines())
         .map(str::trim)
-        .find(|l| !l.is_empty());
-    match first {
-        Some(line) => format!(
-            "`{cmd}` {status} without a version; it said: {}",
-            clip(line, 120)
+        .find(|l| !l.is_empty())
+        .map(|l| clip(l, 200));
+    ProbeFailure::NoVersion {
+        command: format!(
+            "{} {}",
+            tool_command(tool),
+            attempts(tool)[attempt].join(" ")
         ),
-        None => format!("`{cmd}` {status} and printed nothing"),
+        exit: code,
+        said,
     }
 }
 
 fn tool_command(tool: Tool) -> &'static str {
     tool.executables()[0]
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
 }
 
 /// The value of `Key:"value"` inside Go's `%#v` output.
@@ -209,17 +174,16 @@ fn minikube(stdout: &str) -> Option<String> {
 }
 
 /// `Docker version 17.09.0-ce, build afdb6d4`. The podman shim is not docker: say so.
-fn docker(stdout: &str) -> Result<Option<String>, String> {
+fn docker(stdout: &str) -> Result<Option<String>, ProbeFailure> {
     for line in stdout.lines() {
         let t = line.trim();
         if let Some(rest) = t.strip_prefix("Docker version ") {
             return Ok(rest.split([',', ' ']).next().map(str::to_string));
         }
         if let Some(rest) = t.strip_prefix("podman version ") {
-            return Err(format!(
-                "this `docker` is podman {} (the podman-docker shim), not the docker CLI",
-                rest.trim()
-            ));
+            return Err(ProbeFailure::Podman {
+                version: clip(rest.trim(), 40),
+            });
         }
     }
     Ok(None)
@@ -245,8 +209,24 @@ fn virtualbox(stdout: &str, stderr: &str, code: Option<i32>) -> Interpretation {
     }
 }
 
-/// Folds the wrapper's indented continuation lines into one sentence per warning.
-fn vbox_warnings(lines: &[&str]) -> Vec<String> {
+/// Folds the wrapper's indented continuation lines into one warning each, and sorts them: a
+/// missing or unusable `vboxdrv` (VirtualBox's `src/VBox/Installer/linux/VBox.sh`) stops every
+/// VM; the rest (the `vboxusers` group) does not.
+fn vbox_warnings(lines: &[&str]) -> Vec<Warning> {
+    fold_lines(lines)
+        .into_iter()
+        .map(|text| Warning {
+            kind: if text.contains("vboxdrv") {
+                WarningKind::VmsCannotStart
+            } else {
+                WarningKind::Info
+            },
+            text: clip(&text, 400),
+        })
+        .collect()
+}
+
+fn fold_lines(lines: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in lines {
         let starts_new = !line.starts_with([' ', '\t']) || out.is_empty();
@@ -323,14 +303,26 @@ mod tests {
             1,
         );
         match interpret(Tool::Kubectl, 0, &out) {
-            Interpretation::Failed(msg) => {
+            Interpretation::Failed(f) => {
+                assert_eq!(
+                    f,
+                    ProbeFailure::NoVersion {
+                        command: "kubectl version --client".into(),
+                        exit: Some(1),
+                        said: Some("error: unknown flag: --client".into())
+                    }
+                );
+                let msg = f.to_string();
                 assert!(msg.contains("`kubectl version --client` exited 1"), "{msg}");
                 assert!(msg.contains("unknown flag"), "{msg}");
             }
             other => panic!("{other:?}"),
         }
         match interpret(Tool::Kubectl, 0, &RawOutput::new("", "", 0)) {
-            Interpretation::Failed(msg) => assert!(msg.contains("printed nothing"), "{msg}"),
+            Interpretation::Failed(f) => {
+                assert!(matches!(f, ProbeFailure::NoVersion { said: None, .. }));
+                assert!(f.to_string().contains("printed nothing"), "{f}");
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -431,7 +423,15 @@ mod tests {
             0,
         );
         match interpret(Tool::Docker, 0, &podman) {
-            Interpretation::Failed(msg) => assert!(msg.contains("podman 5.1.2"), "{msg}"),
+            Interpretation::Failed(f) => {
+                assert_eq!(
+                    f,
+                    ProbeFailure::Podman {
+                        version: "5.1.2".into()
+                    }
+                );
+                assert!(f.to_string().contains("podman 5.1.2"), "{f}");
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -451,13 +451,16 @@ mod tests {
         assert_eq!(r.version.raw, "5.2.6r120293");
         assert_eq!(r.version.revision, Some(120293));
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
-        assert!(r.warnings[0].starts_with("WARNING: The vboxdrv kernel module is not loaded."));
-        assert!(r.warnings[0].contains("sudo /sbin/vboxconfig"));
-        assert!(r.warnings[0].ends_with("until this problem is fixed."));
+        assert_eq!(r.warnings[0].kind, WarningKind::VmsCannotStart);
+        let w = &r.warnings[0].text;
+        assert!(w.starts_with("WARNING: The vboxdrv kernel module is not loaded."));
+        assert!(w.contains("sudo /sbin/vboxconfig"));
+        assert!(w.ends_with("until this problem is fixed."));
         // Two warnings.
         let two = "WARNING: The character device /dev/vboxdrv does not exist.\n\t Please install the virtualbox-dkms package.\nWARNING: You are not a member of the \"vboxusers\" group.\n7.0.6_Debianr155176\n";
         let r = read(Tool::Virtualbox, 0, RawOutput::new(two, "", 0));
-        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+        let kinds: Vec<WarningKind> = r.warnings.iter().map(|w| w.kind).collect();
+        assert_eq!(kinds, [WarningKind::VmsCannotStart, WarningKind::Info]);
         // A warning with no version after it is a failure, not a version.
         let out = RawOutput::new("WARNING: The vboxdrv kernel module is not loaded.\n", "", 0);
         assert!(matches!(

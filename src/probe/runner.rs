@@ -9,8 +9,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
-use super::parse::{self, Interpretation, RawOutput};
-use super::{Copy, CopyState, Observation, SearchSpace, locate};
+use super::parse::{self, Interpretation};
+use super::{SearchSpace, locate};
+use crate::core::observation::{Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput};
 use crate::core::tool::Tool;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
@@ -48,11 +49,12 @@ pub(crate) async fn observe(
             tool,
             copies: vec![Copy {
                 path: Default::default(),
-                origin: super::Origin::BinDir,
+                origin: Origin::BinDir,
                 in_bin_dir: false,
                 state: CopyState::Failed {
-                    reason: format!("internal error while probing: {e}"),
-                    timed_out: false,
+                    failure: ProbeFailure::Internal {
+                        detail: e.to_string(),
+                    },
                     output: None,
                 },
             }],
@@ -86,8 +88,9 @@ pub(crate) async fn observe_tool(
     let mut copies = Vec::with_capacity(candidates.len());
     for (c, h) in candidates.into_iter().zip(handles) {
         let state = h.await.unwrap_or_else(|e| CopyState::Failed {
-            reason: format!("internal error while probing: {e}"),
-            timed_out: false,
+            failure: ProbeFailure::Internal {
+                detail: e.to_string(),
+            },
             output: None,
         });
         copies.push(Copy {
@@ -111,20 +114,19 @@ pub(crate) async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> 
             Ok(out) => out,
             Err(RunError::TimedOut) => {
                 return CopyState::Failed {
-                    reason: format!(
-                        "`{} {}` did not answer within {} and was stopped",
-                        path.display(),
-                        args.join(" "),
-                        human_duration(timeout)
-                    ),
-                    timed_out: true,
+                    failure: ProbeFailure::TimedOut {
+                        command: format!("{} {}", path.display(), args.join(" ")),
+                        after: timeout,
+                    },
                     output: None,
                 };
             }
             Err(RunError::Spawn(e)) => {
                 return CopyState::Failed {
-                    reason: format!("could not run {}: {e}", path.display()),
-                    timed_out: false,
+                    failure: ProbeFailure::CannotRun {
+                        path: path.display().to_string(),
+                        detail: e.to_string(),
+                    },
                     output: None,
                 };
             }
@@ -132,27 +134,19 @@ pub(crate) async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> 
         match parse::interpret(tool, i, &out) {
             Interpretation::Read(r) => return CopyState::Read(r),
             Interpretation::TryNext => last = Some(out),
-            Interpretation::Failed(reason) => {
+            Interpretation::Failed(failure) => {
                 return CopyState::Failed {
-                    reason,
-                    timed_out: false,
+                    failure,
                     output: Some(out),
                 };
             }
         }
     }
     CopyState::Failed {
-        reason: "no probe command was accepted".into(),
-        timed_out: false,
+        failure: ProbeFailure::Internal {
+            detail: "no probe command was accepted".into(),
+        },
         output: last,
-    }
-}
-
-fn human_duration(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }
 

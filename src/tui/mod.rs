@@ -13,47 +13,115 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
-use ratatui::DefaultTerminal;
+use ratatui::backend::Backend;
+use ratatui::{DefaultTerminal, Terminal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::{self, Fatal};
-use crate::cli::{Cli, Format};
-use crate::context::Context;
-use crate::core::diagnose;
-use crate::core::manifest::Manifest;
-use crate::core::overrides::OverrideEntry;
+use crate::apply::{self, Runner};
+use crate::cancel::{self, Cancel};
+use crate::core::outcome::PrivilegedError;
 use crate::core::progress::{Event, Progress};
 use crate::core::tool::Tool;
-use crate::modes::fix::{self, Outcome};
+use crate::mode::Format;
 use crate::probe;
+use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
 use model::{Cmd, Key, Model, Msg};
 
 const CHANNEL: usize = 256;
 
-pub(crate) async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
-    let started = Instant::now();
-    let manifest = app::load_manifest(ctx)?;
-    let (_, overrides) = app::load_overrides(ctx)?;
-    let tools = app::selected_tools(&manifest, &cli.common.only)?;
+/// What the loop needs from a terminal besides drawing on it: a way to hand it to another
+/// program (sudo) and take it back. The real one is crossterm's; tests use ratatui's
+/// `TestBackend`.
+pub(crate) trait Screen {
+    type B: Backend;
+    fn terminal(&mut self) -> &mut Terminal<Self::B>;
+    /// Runs `f` with the terminal in its normal state; false when it could not be taken back.
+    fn hand_over(&mut self, f: &mut dyn FnMut()) -> bool;
+}
 
+/// The real terminal: alternate screen, raw mode, and the input thread that reads it.
+struct Crossterm {
+    terminal: DefaultTerminal,
+    input: Input,
+}
+
+impl Screen for Crossterm {
+    type B = ratatui::backend::CrosstermBackend<io::Stdout>;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::B> {
+        &mut self.terminal
+    }
+
+    fn hand_over(&mut self, f: &mut dyn FnMut()) -> bool {
+        self.input.pause();
+        let _ = self.terminal.show_cursor();
+        let _ = ratatui::try_restore();
+        f();
+        match ratatui::try_init() {
+            Ok(t) => {
+                self.terminal = t;
+                let _ = self.terminal.clear();
+                self.input.resume();
+                true
+            }
+            // The terminal went away while sudo had it.
+            Err(_) => false,
+        }
+    }
+}
+
+pub(crate) async fn run(session: Session) -> Result<u8, Fatal> {
     // Restores the terminal on panic too.
-    let mut terminal =
+    let terminal =
         ratatui::try_init().map_err(|e| Fatal(format!("cannot set up the terminal: {e}")))?;
-    let size = terminal.size().unwrap_or_default();
+    let (tx, rx) = mpsc::channel::<Msg>(CHANNEL);
+    let mut screen = Crossterm {
+        terminal,
+        input: Input::spawn(tx.clone()),
+    };
+    let outcome = event_loop(&mut screen, session, tx, rx).await;
+    let Crossterm { terminal, input } = screen;
+    input.stop();
+    leave(terminal);
+    let (model, session) = outcome?;
+
+    // Leave the result in the scrollback: the same report as --check.
+    let complete = model.rows.iter().all(|r| r.finding.is_some() && !r.probing);
+    if complete {
+        let findings = model.findings();
+        let outcomes: Vec<_> = model
+            .rows
+            .iter()
+            .filter_map(|r| r.outcome.clone())
+            .collect();
+        emit(&session.render(Format::Text, &findings, &outcomes))?;
+        Ok(exit_code(&findings, &outcomes))
+    } else {
+        Ok(EXIT_FINDINGS)
+    }
+}
+
+/// The TUI's loop, over any backend: draws the model, runs the commands `update` returns,
+/// feeds it every message (keys, probe results, progress, signals). Returns the final model.
+pub(crate) async fn event_loop<S: Screen>(
+    screen: &mut S,
+    session: Session,
+    tx: mpsc::Sender<Msg>,
+    mut rx: mpsc::Receiver<Msg>,
+) -> Result<(Model, Session), Fatal> {
+    let started = Instant::now();
+    let size = screen.terminal().size().unwrap_or_default();
     let mut model = Model::new(
-        manifest.clone(),
-        overrides,
-        app::layout(ctx),
-        &tools,
-        ctx.mirror.clone(),
-        ctx.colour_allowed,
+        session.manifest.clone(),
+        session.overrides.clone(),
+        session.layout(),
+        &session.tools,
+        session.ctx.mirror.clone(),
+        session.ctx.colour_allowed,
         (size.width, size.height),
     );
-
-    let (tx, mut rx) = mpsc::channel::<Msg>(CHANNEL);
-    let input = Input::spawn(tx.clone());
     let ticker = tokio::spawn({
         let tx = tx.clone();
         async move {
@@ -69,28 +137,27 @@ pub(crate) async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
     let signals = tokio::spawn({
         let tx = tx.clone();
         async move {
-            terminated().await;
+            cancel::terminated().await;
             let _ = tx.send(Msg::Terminate).await;
         }
     });
 
     let mut shell = Shell {
-        ctx,
-        manifest,
+        session,
         tx,
         started,
-        tools,
         apply: None,
     };
     model.generation = 1;
     let mut cmds = vec![Cmd::Probe { generation: 1 }];
     let result: Result<(), Fatal> = async {
         loop {
-            terminal
+            screen
+                .terminal()
                 .draw(|f| view::view(&model, f))
                 .map_err(|e| Fatal(format!("cannot draw: {e}")))?;
             for c in std::mem::take(&mut cmds) {
-                shell.exec(c, &mut terminal, &input).await;
+                shell.exec(c, screen).await;
             }
             if model.quit {
                 return Ok(());
@@ -109,23 +176,10 @@ pub(crate) async fn run(ctx: &Context, cli: &Cli) -> Result<u8, Fatal> {
         }
     }
     .await;
-
     shell.cancel().await;
-    input.stop();
     ticker.abort();
     signals.abort();
-    leave(terminal);
-    result?;
-
-    // Leave the result in the scrollback: the same report as --check.
-    let complete = model.rows.iter().all(|r| r.finding.is_some() && !r.probing);
-    if complete {
-        let findings = model.findings();
-        app::emit(&app::render(ctx, Format::Text, &findings, &model.manifest))?;
-        Ok(diagnose::exit_code(&findings) as u8)
-    } else {
-        Ok(app::EXIT_FINDINGS)
-    }
+    result.map(|()| (model, shell.session))
 }
 
 /// Gives the terminal back: main screen, cooked mode, cursor shown. Nothing here may print:
@@ -140,46 +194,25 @@ fn leave(mut terminal: DefaultTerminal) {
     }
 }
 
-/// Resolves on SIGTERM, SIGHUP or SIGINT (Ctrl-C itself arrives as a key in raw mode).
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-struct Shell<'a> {
-    ctx: &'a Context,
-    manifest: Manifest,
+/// Runs what `update` asks for; owns the session and the running apply.
+struct Shell {
+    session: Session,
     tx: mpsc::Sender<Msg>,
     started: Instant,
-    tools: Vec<Tool>,
-    apply: Option<JoinHandle<()>>,
+    apply: Option<(JoinHandle<()>, Cancel)>,
 }
 
-impl Shell<'_> {
-    async fn exec(&mut self, cmd: Cmd, terminal: &mut DefaultTerminal, input: &Input) {
+impl Shell {
+    async fn exec<S: Screen>(&mut self, cmd: Cmd, screen: &mut S) {
         match cmd {
             Cmd::Probe { generation } => {
-                let space = self.ctx.search_space();
-                for &tool in &self.tools {
-                    let (tx, space, opts) =
-                        (self.tx.clone(), space.clone(), self.ctx.probe.clone());
+                let space = self.session.ctx.search_space();
+                for &tool in &self.session.tools {
+                    let (tx, space, opts) = (
+                        self.tx.clone(),
+                        space.clone(),
+                        self.session.ctx.probe.clone(),
+                    );
                     tokio::spawn(async move {
                         let observation = probe::observe_tool(tool, &space, &opts).await;
                         let _ = tx
@@ -191,131 +224,69 @@ impl Shell<'_> {
                     });
                 }
             }
-            Cmd::Apply { keeps, plan } => {
-                let ctx = self.ctx.clone();
-                let manifest = self.manifest.clone();
+            Cmd::Apply {
+                choices,
+                observations,
+            } => {
+                let mut session = self.session.clone();
                 let tx = self.tx.clone();
-                let progress: Arc<dyn Progress> = Arc::new(ChannelProgress {
-                    tx: tx.clone(),
-                    started: self.started,
-                    last: Mutex::new(HashMap::new()),
-                });
-                self.apply = Some(tokio::spawn(async move {
-                    for k in keeps {
-                        let entry = OverrideEntry {
-                            version: k.version,
-                            path: k.path,
-                            pin: k.pin,
-                            reason: k.reason,
-                            recorded: None,
-                        };
-                        let result = app::save_override(&ctx, k.tool, entry).map_err(|e| e.0);
-                        let _ = tx
-                            .send(Msg::Kept {
-                                tool: k.tool,
-                                result,
-                            })
+                let runner = Runner {
+                    progress: Arc::new(ChannelProgress {
+                        tx: tx.clone(),
+                        started: self.started,
+                        last: Mutex::new(HashMap::new()),
+                    }),
+                    cancel: Cancel::default(),
+                    sudo_allowed: false,
+                };
+                let cancel = runner.cancel.clone();
+                let handle = tokio::spawn(async move {
+                    let findings = session.diagnose(&observations);
+                    let applied =
+                        apply::apply(&mut session, observations, &findings, &choices, &runner)
                             .await;
-                    }
-                    let outcomes = if plan.downloads().next().is_some() {
-                        install_all(&ctx, &manifest, &plan, progress).await
-                    } else {
-                        Vec::new()
-                    };
-                    let minikube_running = if outcomes
-                        .iter()
-                        .any(|o| matches!(o, Outcome::InstallerReady { .. }))
-                    {
-                        let space = ctx.search_space();
-                        let vbox = probe::observe_tool(Tool::Virtualbox, &space, &ctx.probe).await;
-                        fix::minikube_vm_running(&[vbox]).await
-                    } else {
-                        false
-                    };
                     let _ = tx
                         .send(Msg::Applied {
-                            outcomes,
-                            minikube_running,
+                            outcomes: applied.outcomes,
+                            overrides: session.overrides.clone(),
                         })
                         .await;
-                }));
+                });
+                self.apply = Some((handle, cancel));
             }
             Cmd::RunPrivileged { commands } => {
-                input.pause();
-                let _ = terminal.show_cursor();
-                let _ = ratatui::try_restore();
-                let result = tokio::task::block_in_place(|| run_privileged(&commands));
-                match ratatui::try_init() {
-                    Ok(t) => {
-                        *terminal = t;
-                        let _ = terminal.clear();
-                        input.resume();
-                        let _ = self.tx.send(Msg::PrivilegedDone(result)).await;
-                    }
-                    // The terminal went away while sudo had it.
-                    Err(_) => {
-                        let _ = self.tx.send(Msg::Terminate).await;
-                    }
-                }
+                let mut result = Ok(());
+                let taken_back = screen.hand_over(&mut || {
+                    result = tokio::task::block_in_place(|| run_privileged(&commands));
+                });
+                let msg = if taken_back {
+                    Msg::PrivilegedDone(result)
+                } else {
+                    Msg::Terminate
+                };
+                let _ = self.tx.send(msg).await;
             }
             Cmd::Cancel => self.cancel().await,
             Cmd::Quit => {}
         }
     }
 
-    /// Cancels the apply: every transfer stops at its next await; a stage-and-rename is never
-    /// interrupted, so no partial file is left outside the cache's resumable `.partial`.
+    /// Cancels the apply and waits for it: transfers stop at their next await, and an install
+    /// whose rename happened finishes its re-probe and roll-back first.
     async fn cancel(&mut self) {
-        if let Some(h) = self.apply.take() {
-            h.abort();
-            let _ = h.await;
+        if let Some((handle, cancel)) = self.apply.take() {
+            cancel.cancel();
+            let _ = handle.await;
         }
     }
 }
 
-async fn install_all(
-    ctx: &Context,
-    manifest: &Manifest,
-    plan: &crate::core::plan::Plan,
-    progress: Arc<dyn Progress>,
-) -> Vec<Outcome> {
-    let fail_all = |error: String| -> Vec<Outcome> {
-        plan.downloads()
-            .map(|d| Outcome::Failed {
-                tool: d.tool,
-                error: error.clone(),
-            })
-            .collect()
-    };
-    let _lock =
-        match crate::install::lock::acquire(&ctx.cache_dir, ctx.lock_timeout, &*progress).await {
-            Ok(l) => l,
-            Err(e) => return fail_all(e),
-        };
-    let fetcher = match fix::fetcher(ctx) {
-        Ok(f) => f,
-        Err(e) => return fail_all(e),
-    };
-    fix::execute(plan, manifest, fetcher, progress, ctx.probe.clone()).await
-}
-
-fn run_privileged(commands: &[Vec<String>]) -> Result<(), String> {
+/// VirtualBox's commands on the normal screen, through the one privileged runner; then waits
+/// for Enter so the user can read what they printed.
+fn run_privileged(commands: &[Vec<String>]) -> Result<(), PrivilegedError> {
     let mut out = io::stdout();
-    let mut result = Ok(());
-    for cmd in commands {
-        let _ = writeln!(out, "\n$ {}", crate::core::vbox::render(cmd));
-        match std::process::Command::new(&cmd[0]).args(&cmd[1..]).status() {
-            Ok(s) if s.success() => {}
-            Ok(s) => {
-                result = Err(format!("`{}` failed ({s})", crate::core::vbox::render(cmd)));
-                break;
-            }
-            Err(e) => {
-                result = Err(format!("cannot run `{}`: {e}", cmd[0]));
-                break;
-            }
-        }
-    }
+    let _ = writeln!(out);
+    let result = apply::run_privileged(commands, &mut out);
     let _ = write!(out, "\nPress Enter to return to aladdin-doctor. ");
     let _ = out.flush();
     let _ = io::stdin().lock().read_line(&mut String::new());

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::core::diagnose::{Finding, Fix, Layout, Status};
+use crate::core::diagnose::{Finding, Layout, Remedy, Status};
 use crate::core::manifest::Manifest;
-use crate::core::overrides::{OverrideEntry, Overrides};
-use crate::core::plan::Plan;
+use crate::core::observation::Observation;
+use crate::core::outcome::{Outcome, PrivilegedError};
+use crate::core::overrides::Overrides;
+use crate::core::plan::Choices;
 use crate::core::progress::{Event, Phase as Step};
 use crate::core::tool::Tool;
-use crate::modes::fix::Outcome;
-use crate::probe::Observation;
 
 /// Keys, already translated from the terminal's events (so `update` needs no terminal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,17 +37,12 @@ pub(crate) enum Msg {
     },
     /// A progress event from the apply worker, with the time since start.
     Progress(Event, Duration),
-    /// "Keep mine" was recorded in the overrides file (or could not be).
-    Kept {
-        tool: Tool,
-        result: Result<OverrideEntry, String>,
-    },
-    /// The apply worker finished; whether minikube's VM is running (for VirtualBox).
+    /// The apply worker finished: what it did, and the overrides file as it left it.
     Applied {
         outcomes: Vec<Outcome>,
-        minikube_running: bool,
+        overrides: Overrides,
     },
-    PrivilegedDone(Result<(), String>),
+    PrivilegedDone(Result<(), PrivilegedError>),
     /// SIGTERM or the like: cancel and leave.
     Terminate,
 }
@@ -70,24 +65,15 @@ impl Choice {
     }
 }
 
-/// A request for "keep mine": the override is stamped and written by the shell.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Keep {
-    pub(crate) tool: Tool,
-    pub(crate) version: String,
-    pub(crate) path: PathBuf,
-    pub(crate) pin: String,
-    pub(crate) reason: Option<String>,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Cmd {
     Probe {
         generation: u64,
     },
+    /// Run the apply path with these choices, from these observations.
     Apply {
-        keeps: Vec<Keep>,
-        plan: Plan,
+        choices: Choices,
+        observations: Vec<Observation>,
     },
     /// Leave the alternate screen and run these (VirtualBox's privileged installer).
     RunPrivileged {
@@ -157,7 +143,9 @@ pub(crate) struct Row {
     pub(crate) reason: Option<String>,
     pub(crate) transfer: Option<Transfer>,
     /// What the last apply did to this row.
-    pub(crate) outcome: Option<Result<String, String>>,
+    pub(crate) outcome: Option<Outcome>,
+    /// What the last probe saw (the apply path starts from it).
+    pub(crate) observation: Option<Observation>,
     /// A probe for this row is running.
     pub(crate) probing: bool,
 }
@@ -172,15 +160,10 @@ impl Row {
             return Vec::new();
         }
         let mut v = Vec::new();
-        let installable = match f.fix {
-            Some(Fix::Install) => true,
-            Some(Fix::Manual) => {
-                f.tool == Tool::Virtualbox
-                    && matches!(f.status, Status::Missing | Status::Drift | Status::Unknown)
-                    && !f.hint.as_deref().unwrap_or("").contains("has no release")
-            }
-            None => false,
-        };
+        let installable = matches!(
+            f.remedy,
+            Remedy::InstallPin { .. } | Remedy::SystemInstaller { .. }
+        );
         if installable {
             v.push(Choice::Install);
         }
@@ -247,6 +230,7 @@ impl Model {
                 reason: None,
                 transfer: None,
                 outcome: None,
+                observation: None,
                 probing: true,
             })
             .collect();

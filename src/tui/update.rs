@@ -2,10 +2,11 @@
 //! without a terminal.
 
 use crate::core::diagnose::diagnose_tool;
-use crate::core::plan;
+use crate::core::outcome::Done;
+use crate::core::overrides::OverrideEntry;
+use crate::core::plan::Choices;
 use crate::core::progress::Event;
 use crate::core::vbox;
-use crate::modes::fix::Outcome;
 
 use super::model::*;
 
@@ -37,6 +38,7 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                     m.overrides.get(tool),
                     &m.layout,
                 ));
+                row.observation = Some(observation);
                 row.probing = false;
                 row.choice = row.default_choice();
                 row.reason = None;
@@ -59,48 +61,31 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             progress(m, event, at);
             vec![]
         }
-        Msg::Kept { tool, result } => {
-            let row = m.rows.iter_mut().find(|r| r.tool == tool);
-            match result {
-                Ok(entry) => {
-                    m.overrides.entries.insert(tool, entry);
-                    if let Some(r) = row {
-                        r.outcome = Some(Ok("kept".into()));
-                    }
-                }
-                Err(e) => {
-                    m.status = Some(format!("{tool}: could not record the override: {e}"));
-                    if let Some(r) = row {
-                        r.outcome = Some(Err(e));
-                    }
-                }
-            }
-            vec![]
-        }
         Msg::Applied {
             outcomes,
-            minikube_running,
+            overrides,
         } => {
+            m.overrides = overrides;
             let mut sudo = None;
-            for o in outcomes {
-                let Some(row) = m.rows.iter_mut().find(|r| r.tool == o.tool()) else {
-                    continue;
-                };
-                row.transfer = None;
-                row.outcome = Some(match o {
-                    Outcome::Installed { version, .. } => Ok(format!("installed {version}")),
-                    Outcome::Failed { error, .. } => Err(error),
-                    Outcome::InstallerReady { installer, .. } => {
-                        sudo = Some(installer);
-                        Ok("installer ready".into())
-                    }
-                });
-            }
             for r in &mut m.rows {
                 r.transfer = None;
             }
+            for o in outcomes {
+                let Some(row) = m.rows.iter_mut().find(|r| r.tool == o.tool) else {
+                    continue;
+                };
+                if let Done::InstallerReady {
+                    installer,
+                    vm_running,
+                    ..
+                } = &o.done
+                {
+                    sudo = Some((installer.clone(), *vm_running));
+                }
+                row.outcome = Some(o);
+            }
             match sudo {
-                Some(installer) => {
+                Some((installer, minikube_running)) => {
                     let commands = vbox::install_commands(
                         m.layout.platform.os,
                         &installer.display().to_string(),
@@ -360,39 +345,41 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
     vec![]
 }
 
-/// The confirmed plan: overrides to record and tools to install.
+/// The confirmed choices: overrides to record and tools to install.
 fn apply(m: &mut Model) -> Vec<Cmd> {
-    let installs = m.chosen(Choice::Install);
-    let keeps: Vec<Keep> = m
+    let install = m.chosen(Choice::Install);
+    let keep: Vec<_> = m
         .rows
         .iter()
         .filter(|r| r.choice == Some(Choice::Keep))
         .filter_map(|r| {
             let f = r.finding.as_ref()?;
             let found = f.found.as_ref()?;
-            Some(Keep {
-                tool: r.tool,
+            let entry = OverrideEntry {
                 version: found.version.clone()?,
                 path: found.path.clone(),
                 pin: f.pinned.clone(),
                 reason: r.reason.clone(),
-            })
+                recorded: None,
+            };
+            Some((r.tool, entry))
         })
         .collect();
-    let plan = plan::plan(
-        &m.findings(),
-        &m.manifest,
-        &m.layout,
-        m.mirror.as_deref(),
-        |t| installs.contains(&t),
-    );
+    let observations = m
+        .rows
+        .iter()
+        .filter_map(|r| r.observation.clone())
+        .collect();
     for r in &mut m.rows {
         r.outcome = None;
-        r.transfer = installs.contains(&r.tool).then(Transfer::default);
+        r.transfer = install.contains(&r.tool).then(Transfer::default);
     }
     m.phase = Phase::Applying;
     m.status = None;
-    vec![Cmd::Apply { keeps, plan }]
+    vec![Cmd::Apply {
+        choices: Choices { install, keep },
+        observations,
+    }]
 }
 
 /// The plan as the confirmation shows it.
@@ -435,12 +422,13 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::failure::{FetchError, FetchErrorKind};
     use crate::core::manifest::Manifest;
+    use crate::core::observation::{Observation, Origin};
+    use crate::core::outcome::{ApplyError, Outcome};
     use crate::core::overrides::{OverrideEntry, Overrides};
-    use crate::core::plan::Action;
     use crate::core::progress::Phase as Step;
     use crate::core::tool::Tool;
-    use crate::probe::{Observation, Origin};
 
     pub(crate) fn fresh() -> Model {
         let mut m = Model::new(
@@ -656,17 +644,28 @@ pub(crate) mod tests {
             ]
         );
         let cmds = keys(&mut m, &[Key::Char('y')]);
-        let [Cmd::Apply { keeps, plan }] = cmds.as_slice() else {
+        let [
+            Cmd::Apply {
+                choices,
+                observations,
+            },
+        ] = cmds.as_slice()
+        else {
             panic!("{cmds:?}")
         };
-        assert_eq!(keeps.len(), 1);
-        assert_eq!(keeps[0].tool, Tool::Kubectl);
-        assert_eq!(keeps[0].version, "1.32.4-dispatcher");
-        assert_eq!(keeps[0].path, PathBuf::from("/usr/bin/kubectl"));
-        assert_eq!(keeps[0].reason.as_deref(), Some("ok"));
-        let planned: Vec<Tool> = plan.actions.iter().map(Action::tool).collect();
-        assert_eq!(planned, [Tool::Virtualbox, Tool::Helm]);
-        assert!(matches!(plan.actions[0], Action::Installer(_)));
+        assert_eq!(choices.keep.len(), 1);
+        let (tool, entry) = &choices.keep[0];
+        assert_eq!(*tool, Tool::Kubectl);
+        assert_eq!(entry.version, "1.32.4-dispatcher");
+        assert_eq!(entry.path, PathBuf::from("/usr/bin/kubectl"));
+        assert_eq!(entry.pin, "1.30.6");
+        assert_eq!(entry.reason.as_deref(), Some("ok"));
+        assert_eq!(choices.install, [Tool::Virtualbox, Tool::Helm]);
+        assert_eq!(
+            observations.len(),
+            5,
+            "the apply starts from what was probed"
+        );
         assert_eq!(m.phase, Phase::Applying);
         // Declining the confirmation changes nothing.
         let mut m2 = ready();
@@ -755,35 +754,40 @@ pub(crate) mod tests {
             reason: None,
             recorded: None,
         };
-        update(
-            &mut m,
-            Msg::Kept {
-                tool: Tool::Kubectl,
-                result: Ok(entry),
-            },
-        );
-        assert!(m.overrides.get(Tool::Kubectl).is_some());
+        let mut overrides = Overrides::default();
+        overrides.entries.insert(Tool::Kubectl, entry.clone());
+        let failure = Done::Failed(ApplyError::Fetch(FetchError::new(
+            "https://x/minikube",
+            FetchErrorKind::NotFound { status: 404 },
+        )));
         let cmds = update(
             &mut m,
             Msg::Applied {
                 outcomes: vec![
-                    Outcome::Installed {
-                        tool: Tool::Helm,
-                        version: "3.17.0".into(),
-                        dest: "/h/.aladdin/bin/helm".into(),
+                    Outcome {
+                        tool: Tool::Kubectl,
+                        done: Done::Kept(entry),
                     },
-                    Outcome::Failed {
+                    Outcome {
+                        tool: Tool::Helm,
+                        done: Done::Installed {
+                            version: "3.17.0".into(),
+                            dest: "/h/.aladdin/bin/helm".into(),
+                        },
+                    },
+                    Outcome {
                         tool: Tool::Minikube,
-                        error: "HTTP 404 Not Found".into(),
+                        done: failure.clone(),
                     },
                 ],
-                minikube_running: false,
+                overrides,
             },
         );
+        assert!(m.overrides.get(Tool::Kubectl).is_some());
         assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
         assert_eq!(
-            row(&m, Tool::Minikube).outcome,
-            Some(Err("HTTP 404 Not Found".into()))
+            row(&m, Tool::Minikube).outcome.as_ref().map(|o| &o.done),
+            Some(&failure)
         );
         // The re-probe sees kubectl kept and helm installed.
         for t in Tool::ALL {
@@ -809,21 +813,26 @@ pub(crate) mod tests {
         assert!(row(&m, Tool::Helm).finding.as_ref().unwrap().satisfied());
     }
 
+    pub(crate) fn installer_ready(vm_running: bool) -> Msg {
+        Msg::Applied {
+            outcomes: vec![Outcome {
+                tool: Tool::Virtualbox,
+                done: Done::InstallerReady {
+                    installer: "/c/VirtualBox.run".into(),
+                    vm_running,
+                    sudo_allowed: false,
+                },
+            }],
+            overrides: Overrides::default(),
+        }
+    }
+
     #[test]
     fn virtualbox_installer_needs_consent_and_a_stopped_minikube() {
         for running in [false, true] {
             let mut m = ready();
             keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
-            let cmds = update(
-                &mut m,
-                Msg::Applied {
-                    outcomes: vec![Outcome::InstallerReady {
-                        tool: Tool::Virtualbox,
-                        installer: "/c/VirtualBox.run".into(),
-                    }],
-                    minikube_running: running,
-                },
-            );
+            let cmds = update(&mut m, installer_ready(running));
             assert!(cmds.is_empty(), "nothing runs before consent");
             assert!(matches!(m.mode, Mode::ConfirmSudo { .. }));
             if running {
@@ -850,16 +859,7 @@ pub(crate) mod tests {
         // Declined: nothing runs, the installer's path is told.
         let mut m = ready();
         keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
-        update(
-            &mut m,
-            Msg::Applied {
-                outcomes: vec![Outcome::InstallerReady {
-                    tool: Tool::Virtualbox,
-                    installer: "/c/VirtualBox.run".into(),
-                }],
-                minikube_running: false,
-            },
-        );
+        update(&mut m, installer_ready(false));
         let cmds = keys(&mut m, &[Key::Char('n')]);
         assert_eq!(cmds, [Cmd::Probe { generation: 2 }]);
         assert!(m.status.as_ref().unwrap().contains("/c/VirtualBox.run"));

@@ -8,9 +8,11 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wr
 
 use super::model::*;
 use super::update::plan_lines;
-use crate::core::diagnose::Finding;
+use crate::core::diagnose::{Finding, Seen};
+use crate::core::outcome::Done;
 use crate::core::plan::mirror_url;
 use crate::core::progress::Phase as Step;
+use crate::core::render;
 use crate::core::report::{Mark, verdict};
 
 pub(crate) const MIN_WIDTH: u16 = 80;
@@ -238,9 +240,16 @@ fn action_cell(m: &Model, r: &Row, t: &Theme) -> Line<'static> {
         return Line::from(format!("{} {}", spinner(m), transfer_text(tr)));
     }
     if let Some(o) = &r.outcome {
-        return match o {
-            Ok(s) => Line::from(Span::styled(format!("✓ {s}"), t.mark(Mark::Good))),
-            Err(_) => Line::from(Span::styled("✗ failed (below)", t.mark(Mark::Bad))),
+        return match &o.done {
+            Done::Failed(_) => Line::from(Span::styled("✗ failed (below)", t.mark(Mark::Bad))),
+            Done::Refused(_) | Done::Cancelled => Line::from(Span::styled(
+                format!("✗ {}", render::outcome_word(o)),
+                t.mark(Mark::Bad),
+            )),
+            _ => Line::from(Span::styled(
+                format!("✓ {}", render::outcome_word(o)),
+                t.mark(Mark::Good),
+            )),
         };
     }
     match r.choice {
@@ -373,7 +382,7 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
             if let Some(tr) = &r.transfer {
                 lines.push(Line::from(transfer_sentence(tr)));
             }
-            summary(r, fd, !m.busy(), t, &mut lines)
+            summary(m, r, fd, !m.busy(), t, &mut lines)
         }
     }
     f.render_widget(
@@ -406,7 +415,14 @@ fn transfer_sentence(tr: &Transfer) -> String {
     }
 }
 
-fn summary(r: &Row, fd: &Finding, can_choose: bool, t: &Theme, lines: &mut Vec<Line<'static>>) {
+fn summary(
+    m: &Model,
+    r: &Row,
+    fd: &Finding,
+    can_choose: bool,
+    t: &Theme,
+    lines: &mut Vec<Line<'static>>,
+) {
     match &fd.found {
         Some(s) => lines.push(Line::from(format!(
             "found {} at {} · pinned {}",
@@ -419,19 +435,19 @@ fn summary(r: &Row, fd: &Finding, can_choose: bool, t: &Theme, lines: &mut Vec<L
             fd.pinned
         ))),
     }
-    if let Some(Err(e)) = &r.outcome {
+    if let Some(Done::Failed(e)) = r.outcome.as_ref().map(|o| &o.done) {
         lines.push(Line::from(Span::styled(
-            format!("✗ {e}"),
+            format!("✗ {}", render::apply_error(e)),
             t.mark(Mark::Bad),
         )));
     }
-    if let Some(e) = fd.found.as_ref().and_then(|s| s.error.clone()) {
-        lines.push(Line::from(format!("• {e}")));
+    if let Some(e) = fd.found.as_ref().and_then(|s| s.error.as_ref()) {
+        lines.push(Line::from(format!("• {}", render::seen_error(e))));
     }
     for n in &fd.notes {
-        lines.push(Line::from(format!("• {n}")));
+        lines.push(Line::from(format!("• {}", render::note(n, &fd.pinned))));
     }
-    match &fd.hint {
+    match render::hint(fd, r.outcome.as_ref(), &m.layout) {
         Some(h) => lines.push(Line::from(format!("→ {h}"))),
         None if fd.satisfied() => lines.push(Line::from(format!(
             "✓ {} {} is as pinned.",
@@ -457,7 +473,7 @@ fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
         Some(s) => lines.push(Line::from(format!(
             "  runs:  {}  {}",
             s.path.display(),
-            s.version.as_deref().or(s.error.as_deref()).unwrap_or("?")
+            version_or_error(s)
         ))),
         None => lines.push(Line::from("  runs:  nothing (not on PATH)")),
     }
@@ -472,7 +488,7 @@ fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
         lines.push(Line::from(format!(
             "  also:  {}  {} ({why})",
             o.path.display(),
-            o.version.as_deref().or(o.error.as_deref()).unwrap_or("?")
+            version_or_error(o)
         )));
     }
     let bin = m.layout.bin_dir.display().to_string();
@@ -528,6 +544,14 @@ fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
     }
 }
 
+fn version_or_error(s: &Seen) -> String {
+    match (&s.version, &s.error) {
+        (Some(v), _) => v.clone(),
+        (None, Some(e)) => render::seen_error(e),
+        (None, None) => "?".into(),
+    }
+}
+
 fn status_line(m: &Model) -> String {
     let summary = phase_line(m);
     match &m.status {
@@ -558,12 +582,17 @@ fn phase_line(m: &Model) -> String {
             let installed = m
                 .rows
                 .iter()
-                .filter(|r| matches!(&r.outcome, Some(Ok(s)) if s.starts_with("installed")))
+                .filter(|r| {
+                    matches!(
+                        r.outcome.as_ref().map(|o| &o.done),
+                        Some(Done::Installed { .. })
+                    )
+                })
                 .count();
             let failed = m
                 .rows
                 .iter()
-                .filter(|r| matches!(r.outcome, Some(Err(_))))
+                .filter(|r| r.outcome.as_ref().is_some_and(|o| o.failed()))
                 .count();
             let mut s = prefix.to_string();
             if m.phase == Phase::Done {
@@ -671,10 +700,12 @@ mod tests {
 
     use super::*;
     use crate::core::diagnose::tests::{copy, read};
+    use crate::core::failure::{FetchError, FetchErrorKind};
+    use crate::core::observation::{CopyState, Origin, ProbeFailure, RawOutput};
+    use crate::core::outcome::{ApplyError, Outcome};
+    use crate::core::overrides::Overrides;
     use crate::core::progress::Event;
     use crate::core::tool::Tool;
-    use crate::modes::fix::Outcome;
-    use crate::probe::{CopyState, Origin, RawOutput};
     use crate::tui::update::tests::{fresh, observation, ready};
     use crate::tui::update::update;
 
@@ -759,12 +790,36 @@ mod tests {
             &mut m,
             Msg::Applied {
                 outcomes: vec![
-                    Outcome::Installed { tool: Tool::Helm, version: "3.17.0".into(), dest: "/h/.aladdin/bin/helm".into() },
-                    Outcome::Installed { tool: Tool::Kubectl, version: "1.30.6".into(), dest: "/h/.aladdin/bin/kubectl".into() },
-                    Outcome::Installed { tool: Tool::Minikube, version: "1.35.0".into(), dest: "/h/.aladdin/bin/minikube".into() },
-                    Outcome::Failed { tool: Tool::Virtualbox, error: "HTTP 404 Not Found (https://download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS)".into() },
+                    Outcome {
+                        tool: Tool::Helm,
+                        done: Done::Installed {
+                            version: "3.17.0".into(),
+                            dest: "/h/.aladdin/bin/helm".into(),
+                        },
+                    },
+                    Outcome {
+                        tool: Tool::Kubectl,
+                        done: Done::Installed {
+                            version: "1.30.6".into(),
+                            dest: "/h/.aladdin/bin/kubectl".into(),
+                        },
+                    },
+                    Outcome {
+                        tool: Tool::Minikube,
+                        done: Done::Installed {
+                            version: "1.35.0".into(),
+                            dest: "/h/.aladdin/bin/minikube".into(),
+                        },
+                    },
+                    Outcome {
+                        tool: Tool::Virtualbox,
+                        done: Done::Failed(ApplyError::Fetch(FetchError::new(
+                            "https://download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS",
+                            FetchErrorKind::NotFound { status: 404 },
+                        ))),
+                    },
                 ],
-                minikube_running: false,
+                overrides: Overrides::default(),
             },
         );
         for t in Tool::ALL {
@@ -835,9 +890,16 @@ mod tests {
                         "/usr/bin/minikube",
                         Origin::Path(1),
                         CopyState::Failed {
-                            reason: "`minikube version` exited 1 without a version; it said: Error: unknown command".into(),
-                            timed_out: false,
-                            output: Some(RawOutput::new("", "Error: unknown command \"version\"\n", 1)),
+                            failure: ProbeFailure::NoVersion {
+                                command: "minikube version".into(),
+                                exit: Some(1),
+                                said: Some("Error: unknown command".into()),
+                            },
+                            output: Some(RawOutput::new(
+                                "",
+                                "Error: unknown command \"version\"\n",
+                                1,
+                            )),
                         },
                     )];
                 }
@@ -867,11 +929,16 @@ mod tests {
             update(
                 &mut sudo,
                 Msg::Applied {
-                    outcomes: vec![Outcome::InstallerReady {
+                    outcomes: vec![Outcome {
                         tool: Tool::Virtualbox,
-                        installer: "/c/sha256/ab/VirtualBox-7.2.10-174163-Linux_amd64.run".into(),
+                        done: Done::InstallerReady {
+                            installer: "/c/sha256/ab/VirtualBox-7.2.10-174163-Linux_amd64.run"
+                                .into(),
+                            vm_running: true,
+                            sudo_allowed: false,
+                        },
                     }],
-                    minikube_running: true,
+                    overrides: Overrides::default(),
                 },
             );
             insta::assert_snapshot!(format!("sudo_{w}x{h}"), screen(&sudo, w, h));

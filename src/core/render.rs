@@ -1,0 +1,265 @@
+//! PURE: the words. Findings, remedies, notes and outcomes are typed everywhere else; this is
+//! the one place they become sentences, for the text report, the JSON `hint` and the TUI.
+
+use crate::core::diagnose::{Finding, Layout, Note, PathFix, Remedy, SeenError, Stale, Status};
+use crate::core::observation::WarningKind;
+use crate::core::outcome::{ApplyError, Done, Outcome, Refusal, Rollback};
+use crate::core::tool::Tool;
+use crate::core::vbox;
+
+/// The line that puts the bin dir first on PATH, as hints quote it.
+pub(crate) const ENV_CMD: &str = "eval \"$(aladdin-doctor env)\"";
+
+/// The one hint for a finding: what fixes it, or what was done about it (`outcome`).
+pub(crate) fn hint(f: &Finding, outcome: Option<&Outcome>, layout: &Layout) -> Option<String> {
+    if let Some(o) = outcome
+        && !f.satisfied()
+    {
+        match &o.done {
+            Done::Refused(r) => return Some(format!("not installed: {}", refusal(r))),
+            Done::InstallerReady {
+                installer,
+                vm_running,
+                sudo_allowed,
+            } => {
+                return Some(installer_hint(
+                    layout,
+                    &installer.display().to_string(),
+                    *vm_running,
+                    *sudo_allowed,
+                ));
+            }
+            _ => {}
+        }
+    }
+    remedy_hint(f, layout)
+}
+
+fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
+    let (tool, pinned) = (f.tool, f.pinned.as_str());
+    let bin = layout.bin_dir.display();
+    let keep = || {
+        format!(
+            "keep {} with `aladdin-doctor override {tool}`",
+            f.found_version().unwrap_or("it")
+        )
+    };
+    let drift = f.status == Status::Drift;
+    Some(match &f.remedy {
+        Remedy::None if f.status == Status::Overridden => format!(
+            "kept instead of {pinned}{}; undo with `aladdin-doctor override {tool} --clear`",
+            f.kept
+                .as_ref()
+                .and_then(|k| k.reason.as_ref())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+        Remedy::None => return None,
+        Remedy::RepairVirtualbox => format!(
+            "VirtualBox is installed but cannot start VMs: {}",
+            f.found
+                .iter()
+                .flat_map(|s| s.warnings.iter())
+                .filter(|w| w.kind == WarningKind::VmsCannotStart)
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Remedy::NoRelease { platform } if tool == Tool::Virtualbox => format!(
+            "VirtualBox {pinned} has no release for {platform} in versions.toml; use another minikube driver (e.g. docker) or ask the owners of versions.toml"
+        ),
+        Remedy::NoRelease { platform } => {
+            let mut h = format!(
+                "versions.toml has no {tool} release for {platform}: install {pinned} yourself, or ask the owners of versions.toml"
+            );
+            if drift && f.found.is_some() {
+                h.push_str(&format!(", or {}", keep()));
+            }
+            h
+        }
+        Remedy::SystemInstaller { file, url } => {
+            let steps: Vec<String> = std::iter::once(vbox::stop_minikube())
+                .chain(vbox::install_commands(layout.platform.os, file))
+                .map(|c| format!("`{}`", vbox::render(&c)))
+                .collect();
+            let steps = steps.join(", then ").replacen(
+                "`minikube stop`",
+                "`minikube stop` (if it runs)",
+                1,
+            );
+            format!(
+                "VirtualBox needs its system installer (admin rights): run `aladdin-doctor --fix` to download and verify {file} and get the commands, or by hand download {url} and run {steps}"
+            )
+        }
+        Remedy::UseBinDir {
+            parked,
+            shadowed_by,
+            bin_dir_on_path,
+        } => match (shadowed_by, bin_dir_on_path) {
+            (Some(by), true) => format!(
+                "the pinned {pinned} at {} is shadowed by {}, which comes first on PATH: put {bin} first with `{ENV_CMD}`{}",
+                parked.display(),
+                by.display(),
+                if drift {
+                    format!(", or {}", keep())
+                } else {
+                    String::new()
+                }
+            ),
+            (Some(by), false) => format!(
+                "the pinned {pinned} is in {bin}, which is not on PATH, so {} runs: put {bin} first with `{ENV_CMD}`",
+                by.display()
+            ),
+            (None, _) => format!(
+                "the pinned {pinned} is in {bin}, which is not on PATH: put it there with `{ENV_CMD}`"
+            ),
+        },
+        Remedy::InstallPin { then } => {
+            let then = then
+                .as_ref()
+                .map(|p| format!(", then {}", path_fix(p, layout)))
+                .unwrap_or_default();
+            match f.status {
+                Status::Drift => format!(
+                    "run `aladdin-doctor --fix` to install {pinned}{then}; or {}",
+                    keep()
+                ),
+                Status::Unknown => format!(
+                    "run `aladdin-doctor --fix` to install the pinned {pinned} in its place{then}"
+                ),
+                _ => format!(
+                    "run `aladdin-doctor --fix` to install {tool} {pinned} into {bin}{then}"
+                ),
+            }
+        }
+    })
+}
+
+fn path_fix(p: &PathFix, layout: &Layout) -> String {
+    let bin = layout.bin_dir.display();
+    match p {
+        PathFix::AddBinDir => format!("put {bin} on PATH with `{ENV_CMD}`"),
+        PathFix::BinDirBefore { dir } => format!(
+            "put {bin} before {} on PATH with `{ENV_CMD}`",
+            dir.display()
+        ),
+    }
+}
+
+pub(crate) fn note(n: &Note, pinned: &str) -> String {
+    match n {
+        Note::Accepted { version, range } => {
+            format!("{version} is accepted by `{range}` (pin {pinned})")
+        }
+        Note::StaleOverride { entry, why } => format!(
+            "an override kept {} at {} for pin {}; it no longer applies because the {} changed",
+            entry.version,
+            entry.path.display(),
+            entry.pin,
+            match why {
+                Stale::Pin => "pin",
+                Stale::Path => "binary's path",
+                Stale::Version => "binary's version",
+            }
+        ),
+        Note::Warning(text) => text.clone(),
+    }
+}
+
+pub(crate) fn seen_error(e: &SeenError) -> String {
+    match e {
+        SeenError::NotExecutable => {
+            "not executable (a shell skips it); `chmod +x` it or remove it".into()
+        }
+        SeenError::Probe(f) => f.to_string(),
+    }
+}
+
+pub(crate) fn refusal(r: &Refusal) -> String {
+    match r {
+        Refusal::NoChecksum {
+            tool,
+            platform,
+            file_name,
+        } => format!(
+            "versions.toml pins no sha256 for {tool} on {platform} and {tool} publishes no checksum file, so the download could not be verified: add `{platform} = \"<sha256 of {file_name}>\"` under `[tools.{tool}.sha256]`"
+        ),
+    }
+}
+
+/// What an apply did to a tool, as a note under its row (None when the hint says it).
+pub(crate) fn outcome_note(o: &Outcome) -> Option<String> {
+    match &o.done {
+        Done::Installed { version, dest } => {
+            Some(format!("installed {version} at {}", dest.display()))
+        }
+        Done::Failed(e) => Some(format!("install failed: {}", apply_error(e))),
+        Done::Cancelled => Some("interrupted before anything was installed".into()),
+        Done::Kept(_) | Done::InstallerReady { .. } | Done::Refused(_) => None,
+    }
+}
+
+/// A short word for an outcome (the TUI's action column).
+pub(crate) fn outcome_word(o: &Outcome) -> String {
+    match &o.done {
+        Done::Installed { version, .. } => format!("installed {version}"),
+        Done::InstallerReady { .. } => "installer ready".into(),
+        Done::Kept(_) => "kept".into(),
+        Done::Refused(_) => "refused".into(),
+        Done::Failed(_) => "failed".into(),
+        Done::Cancelled => "cancelled".into(),
+    }
+}
+
+pub(crate) fn apply_error(e: &ApplyError) -> String {
+    match e {
+        ApplyError::Lock(e) => e.to_string(),
+        ApplyError::Setup { detail } => format!("cannot set up downloads: {detail}"),
+        ApplyError::Fetch(e) => e.to_string(),
+        ApplyError::Install { dest, error } => {
+            format!("cannot install {}: {error}", dest.display())
+        }
+        ApplyError::Reprobe {
+            dest,
+            found,
+            pin,
+            rollback,
+        } => format!(
+            "the installed {} {found}, not the pin {pin}; {}",
+            dest.display(),
+            match rollback {
+                Rollback::Restored => "the previous binary was put back".to_string(),
+                Rollback::Removed => "it was removed again".to_string(),
+                Rollback::Failed { detail } => format!("and rolling back failed: {detail}"),
+            }
+        ),
+        ApplyError::Overrides { detail } => detail.clone(),
+        ApplyError::Privileged(e) => format!("{e}"),
+        ApplyError::Internal { detail } => format!("internal error: {detail}"),
+    }
+}
+
+/// VirtualBox once its installer is verified: the commands, and what stops them.
+pub(crate) fn installer_hint(
+    layout: &Layout,
+    installer: &str,
+    vm_running: bool,
+    sudo_allowed: bool,
+) -> String {
+    let cmds: Vec<String> = vbox::install_commands(layout.platform.os, installer)
+        .iter()
+        .map(|c| format!("`{}`", vbox::render(c)))
+        .collect();
+    let mut h = format!("verified installer at {installer}");
+    if vm_running {
+        h.push_str("; minikube's VM is running: stop it first with `minikube stop`");
+    }
+    h.push_str(&format!(
+        "; then install it (admin rights): {}",
+        cmds.join(", then ")
+    ));
+    if !sudo_allowed {
+        h.push_str("; or let `aladdin-doctor --fix --allow-sudo` run these on a terminal, showing each first");
+    }
+    h
+}

@@ -1,0 +1,189 @@
+//! The command line resolved once (ripgrep's `lowargs` → `hiargs` split): the raw `Cli` goes
+//! in, a `Mode` and the `Settings` every mode shares come out. No mode sees `Cli`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command, FormatArg, ShellArg};
+use crate::core::envline::Shell;
+use crate::core::tool::Tool;
+
+/// How a report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+/// What `--fix` was asked to do besides installing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FixOptions {
+    pub(crate) dry_run: bool,
+    pub(crate) allow_sudo: bool,
+    pub(crate) quiet: bool,
+    pub(crate) format: Format,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Read-only, offline diagnosis.
+    Check {
+        format: Format,
+    },
+    Fix(FixOptions),
+    /// The interactive TUI (stdin and stdout are terminals, and nothing else was asked).
+    Tui,
+    Env {
+        shell: Option<Shell>,
+    },
+    Override {
+        tool: Tool,
+        reason: Option<String>,
+        clear: bool,
+    },
+}
+
+/// What every mode shares from the command line (the environment is read by `context`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Settings {
+    pub(crate) manifest: Option<PathBuf>,
+    pub(crate) bin_dir: Option<PathBuf>,
+    pub(crate) mirror: Option<String>,
+    pub(crate) only: Vec<Tool>,
+    pub(crate) transfer_timeout: Duration,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) probe_timeout: Option<Duration>,
+}
+
+/// The part of the command line that needs to know whether it runs on a terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Choice {
+    command: Option<Command>,
+    check: bool,
+    fix: Option<FixOptions>,
+    format: Format,
+}
+
+impl Choice {
+    /// The mode: the TUI only when `interactive` (stdin and stdout are terminals) and nothing
+    /// else was asked for.
+    pub(crate) fn mode(self, interactive: bool) -> Mode {
+        match self.command {
+            Some(Command::Env { shell }) => Mode::Env {
+                shell: shell.map(shell_of),
+            },
+            Some(Command::Override {
+                tool,
+                reason,
+                clear,
+            }) => Mode::Override {
+                tool,
+                reason,
+                clear,
+            },
+            None => match self.fix {
+                Some(f) => Mode::Fix(f),
+                None if !self.check && self.format == Format::Text && interactive => Mode::Tui,
+                None => Mode::Check {
+                    format: self.format,
+                },
+            },
+        }
+    }
+}
+
+/// Splits the raw command line into the shared settings and the mode choice.
+pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
+    let format = match cli.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    };
+    let settings = Settings {
+        manifest: cli.common.manifest,
+        bin_dir: cli.common.bin_dir,
+        mirror: cli.common.mirror.filter(|m| !m.is_empty()),
+        only: cli.common.only,
+        transfer_timeout: Duration::from_secs_f64(cli.common.timeout),
+        lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
+        probe_timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
+    };
+    let choice = Choice {
+        command: cli.command,
+        check: cli.check,
+        fix: cli.fix.then_some(FixOptions {
+            dry_run: cli.dry_run,
+            allow_sudo: cli.allow_sudo,
+            quiet: cli.quiet,
+            format,
+        }),
+        format,
+    };
+    (settings, choice)
+}
+
+fn shell_of(s: ShellArg) -> Shell {
+    match s {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+        ShellArg::Powershell => Shell::Powershell,
+        ShellArg::Sh => Shell::Sh,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn mode(args: &[&str], interactive: bool) -> Mode {
+        let cli =
+            Cli::try_parse_from(std::iter::once("aladdin-doctor").chain(args.iter().copied()))
+                .unwrap();
+        resolve(cli).1.mode(interactive)
+    }
+
+    #[test]
+    fn the_tui_only_on_a_terminal_and_only_when_nothing_else_is_asked() {
+        assert_eq!(mode(&[], true), Mode::Tui);
+        assert_eq!(
+            mode(&[], false),
+            Mode::Check {
+                format: Format::Text
+            }
+        );
+        assert_eq!(
+            mode(&["--format", "json"], true),
+            Mode::Check {
+                format: Format::Json
+            }
+        );
+        assert_eq!(
+            mode(&["--check"], true),
+            Mode::Check {
+                format: Format::Text
+            }
+        );
+        assert!(matches!(mode(&["--fix", "--dry-run"], true), Mode::Fix(f) if f.dry_run));
+        assert_eq!(
+            mode(&["env", "--shell", "fish"], false),
+            Mode::Env {
+                shell: Some(Shell::Fish)
+            }
+        );
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        let parse = |a: &[&str]| {
+            Cli::try_parse_from(std::iter::once("aladdin-doctor").chain(a.iter().copied()))
+        };
+        assert!(parse(&["--timeout", "9223372036854775807"]).is_err());
+        assert!(parse(&["--timeout", "0"]).is_err());
+        assert!(parse(&["--timeout", "NaN"]).is_err());
+        assert!(parse(&["--lock-timeout", "-1"]).is_err());
+        let (s, _) = resolve(parse(&["--timeout", "2.5", "--lock-timeout", "0"]).unwrap());
+        assert_eq!(s.transfer_timeout, Duration::from_millis(2500));
+        assert_eq!(s.lock_timeout, Duration::ZERO);
+    }
+}

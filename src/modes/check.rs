@@ -1,0 +1,10 @@
+//! `--check` (and the default off a terminal): read-only, no network.
+
+use crate::mode::Format;
+use crate::session::{Fatal, Session, emit, exit_code};
+
+pub(crate) async fn run(session: &Session, format: Format) -> Result<u8, Fatal> {
+    let (_, findings) = session.diagnose_now().await;
+    emit(&session.render(format, &findings, &[]))?;
+    Ok(exit_code(&findings, &[]))
+}

@@ -1,0 +1,237 @@
+//! What every mode shares: the context, the manifest, the overrides and the selected tools;
+//! probing and diagnosing; the report; and the one exit-code policy.
+
+use std::io::{self, Write};
+
+use crate::context::Context;
+use crate::core::diagnose::{self, Finding, Layout};
+use crate::core::manifest::Manifest;
+use crate::core::observation::Observation;
+use crate::core::outcome::Outcome;
+use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::report::{self, Header};
+use crate::core::tool::Tool;
+use crate::fsutil;
+use crate::mode::Format;
+use crate::probe;
+
+/// Exit codes, the same in every mode: 0 every tool satisfied, 1 something remains to be done
+/// (or an install failed), 2 could not run.
+pub(crate) const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+/// The exit code for a run that got as far as a diagnosis.
+pub(crate) fn exit_code(findings: &[Finding], outcomes: &[Outcome]) -> u8 {
+    if findings.iter().all(Finding::satisfied) && !outcomes.iter().any(Outcome::failed) {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// A failure that stops the run: printed to stderr, exit 2.
+#[derive(Debug)]
+pub(crate) struct Fatal(pub(crate) String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.to_string())
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> Result<(), Fatal> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Fatal(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Session {
+    pub(crate) ctx: Context,
+    pub(crate) manifest: Manifest,
+    pub(crate) overrides: Overrides,
+    /// The overrides file as read, to notice a change made by another process.
+    overrides_text: String,
+    /// The tools to look at: the manifest's, narrowed by `--only`.
+    pub(crate) tools: Vec<Tool>,
+}
+
+impl Session {
+    pub(crate) fn open(ctx: Context, only: &[Tool]) -> Result<Session, Fatal> {
+        let manifest = load_manifest(&ctx)?;
+        let (overrides_text, overrides) = load_overrides(&ctx)?;
+        let tools = selected_tools(&manifest, only)?;
+        Ok(Session {
+            ctx,
+            manifest,
+            overrides,
+            overrides_text,
+            tools,
+        })
+    }
+
+    pub(crate) fn layout(&self) -> Layout {
+        Layout {
+            platform: self.ctx.platform,
+            bin_dir: self.ctx.bin_dir.clone(),
+            bin_dir_index: self.ctx.search_space().bin_dir_index(),
+        }
+    }
+
+    pub(crate) fn header(&self) -> Header {
+        Header {
+            layout: self.layout(),
+            manifest: self.manifest.source.clone(),
+        }
+    }
+
+    /// Locates and probes every copy of every selected tool, all at once.
+    pub(crate) async fn observe(&self) -> Vec<Observation> {
+        probe::observe(&self.tools, &self.ctx.search_space(), &self.ctx.probe).await
+    }
+
+    pub(crate) fn diagnose(&self, observations: &[Observation]) -> Vec<Finding> {
+        diagnose::diagnose(
+            &self.manifest,
+            observations,
+            &self.overrides,
+            &self.layout(),
+        )
+    }
+
+    /// Probes and diagnoses: the one diagnosis every mode renders.
+    pub(crate) async fn diagnose_now(&self) -> (Vec<Observation>, Vec<Finding>) {
+        let observations = self.observe().await;
+        let findings = self.diagnose(&observations);
+        (observations, findings)
+    }
+
+    /// Reads the overrides file again; true when another process changed it.
+    pub(crate) fn reload_overrides(&mut self) -> Result<bool, Fatal> {
+        let (text, overrides) = load_overrides(&self.ctx)?;
+        let changed = text != self.overrides_text;
+        self.overrides_text = text;
+        self.overrides = overrides;
+        Ok(changed)
+    }
+
+    /// Records `entry` (stamped now) in the overrides file, keeping everything else in it. Used
+    /// by `aladdin-doctor override` and the TUI's "keep mine". A broken file is left untouched.
+    pub(crate) fn save_override(
+        &mut self,
+        tool: Tool,
+        mut entry: OverrideEntry,
+    ) -> Result<OverrideEntry, Fatal> {
+        self.reload_overrides()?;
+        entry.recorded =
+            Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
+        let text = Overrides::with_entry(&self.overrides_text, tool, &entry);
+        write_overrides(&self.ctx, &text)?;
+        self.reload_overrides()?;
+        Ok(entry)
+    }
+
+    /// Forgets `tool`'s override; false when it had none.
+    pub(crate) fn clear_override(&mut self, tool: Tool) -> Result<bool, Fatal> {
+        self.reload_overrides()?;
+        match Overrides::without_entry(&self.overrides_text, tool) {
+            None => Ok(false),
+            Some(text) => {
+                write_overrides(&self.ctx, &text)?;
+                self.reload_overrides()?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The report every mode ends with: text (coloured only on a terminal) or JSON.
+    pub(crate) fn render(
+        &self,
+        format: Format,
+        findings: &[Finding],
+        outcomes: &[Outcome],
+    ) -> String {
+        let header = self.header();
+        match format {
+            Format::Json => report::json(findings, outcomes, &header),
+            Format::Text => report::text(
+                findings,
+                outcomes,
+                &header,
+                self.ctx.stdout_tty && self.ctx.colour_allowed,
+            ),
+        }
+    }
+}
+
+fn load_manifest(ctx: &Context) -> Result<Manifest, Fatal> {
+    match &ctx.manifest_path {
+        None => Ok(Manifest::embedded()?),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Fatal(format!(
+                    "cannot read the manifest {}: {e}\n  help: pass an existing versions.toml with --manifest, or drop --manifest to use the embedded one",
+                    path.display()
+                ))
+            })?;
+            Ok(Manifest::parse(&text, &path.display().to_string())?)
+        }
+    }
+}
+
+/// The overrides file's text ("" when there is none) and its parsed entries.
+fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
+    let path = ctx.overrides_path();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Fatal(format!(
+                "cannot read the overrides file {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let parsed = Overrides::parse(&text, &path.display().to_string())?;
+    Ok((text, parsed))
+}
+
+fn write_overrides(ctx: &Context, text: &str) -> Result<(), Fatal> {
+    let path = ctx.overrides_path();
+    fsutil::write_atomic(&path, text.as_bytes(), None).map_err(|e| {
+        Fatal(format!(
+            "cannot write the overrides file {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// The tools to look at: the manifest's, narrowed by `--only`.
+fn selected_tools(manifest: &Manifest, only: &[Tool]) -> Result<Vec<Tool>, Fatal> {
+    for t in only {
+        if manifest.get(*t).is_none() {
+            return Err(Fatal(format!(
+                "--only {t}: {} does not pin {t} (it pins: {})",
+                manifest.source,
+                manifest
+                    .tools
+                    .iter()
+                    .map(|s| s.tool.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(manifest
+        .tools
+        .iter()
+        .map(|s| s.tool)
+        .filter(|t| only.is_empty() || only.contains(t))
+        .collect())
+}
