@@ -135,4 +135,29 @@ impl Context {
     pub(crate) fn overrides_path(&self) -> PathBuf {
         self.config_dir.join(crate::core::overrides::FILE_NAME)
     }
+
+    /// A context inside `root` (bin, config and cache dirs under it), for in-crate tests that
+    /// run the shell without touching the process environment.
+    #[cfg(test)]
+    pub(crate) fn for_test(root: &Path, path_entries: Vec<PathBuf>) -> Context {
+        Context {
+            platform: Platform::from_rust(std::env::consts::OS, std::env::consts::ARCH)
+                .expect("a supported test platform"),
+            path_entries,
+            bin_dir: root.join("bin"),
+            config_dir: root.join("config"),
+            cache_dir: root.join("cache"),
+            manifest_path: None,
+            mirror: None,
+            stdin_tty: false,
+            stdout_tty: false,
+            stderr_tty: false,
+            colour_allowed: false,
+            shell: None,
+            virtualbox_dirs: Vec::new(),
+            transfer_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(60),
+            probe: ProbeOptions::default(),
+        }
+    }
 }

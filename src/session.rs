@@ -76,6 +76,18 @@ impl Session {
         })
     }
 
+    /// A session over `manifest` for in-crate tests (no overrides file yet).
+    #[cfg(test)]
+    pub(crate) fn for_test(ctx: Context, manifest: Manifest) -> Session {
+        Session {
+            ctx,
+            tools: manifest.tools.iter().map(|s| s.tool).collect(),
+            manifest,
+            overrides: Overrides::default(),
+            overrides_text: String::new(),
+        }
+    }
+
     pub(crate) fn layout(&self) -> Layout {
         Layout {
             platform: self.ctx.platform,

@@ -885,3 +885,80 @@ esac"#
         out.stdout
     );
 }
+
+/// Holds `CACHE/lock` (flock, as a running `--fix` does) until dropped.
+fn hold_install_lock(w: &World) -> fs::File {
+    fs::create_dir_all(w.sb.cache_dir()).unwrap();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(w.sb.cache_dir().join("lock"))
+        .unwrap();
+    f.lock().unwrap();
+    f
+}
+
+/// Spawns `--fix` and returns once it says it is waiting for the lock; its stderr so far.
+fn spawn_waiting_fix(w: &World) -> (std::process::Child, Arc<std::sync::Mutex<String>>) {
+    use std::io::Read;
+    let mut child =
+        w.sb.cmd()
+            .args(w.args("--fix", &["--lock-timeout", "60"]))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let err = Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().unwrap();
+    let sink = err.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let t = Instant::now();
+    while !err.lock().unwrap().contains("waiting for another") {
+        assert!(t.elapsed() < Duration::from_secs(20), "never waited");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, err)
+}
+
+#[test]
+fn an_override_recorded_while_waiting_for_the_lock_is_honoured() {
+    let (k, bytes) = kubectl_release();
+    let w = World::new(&[&k]);
+    w.serve(&k, file(bytes));
+    fake(&w.sb.bin_dir(), &Fake::kubectl("1.29.0"));
+    let mine = fs::read(w.bin("kubectl")).unwrap();
+
+    let lock = hold_install_lock(&w);
+    let (child, _) = spawn_waiting_fix(&w);
+    // Meanwhile the user decides to keep the kubectl they have.
+    let out = w.sb.run(&[
+        "override",
+        "kubectl",
+        "--manifest",
+        w.manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    drop(lock);
+
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("overridden"), "{stdout}");
+    assert_eq!(
+        fs::read(w.bin("kubectl")).unwrap(),
+        mine,
+        "kept, not replaced"
+    );
+    assert!(w.server.requests().is_empty(), "nothing was downloaded");
+}

@@ -3,6 +3,8 @@
 //! channel (probe results carry a generation so stale ones are dropped).
 
 pub(crate) mod model;
+#[cfg(all(test, unix))]
+mod tests;
 pub(crate) mod update;
 pub(crate) mod view;
 
@@ -39,6 +41,8 @@ pub(crate) trait Screen {
     fn terminal(&mut self) -> &mut Terminal<Self::B>;
     /// Runs `f` with the terminal in its normal state; false when it could not be taken back.
     fn hand_over(&mut self, f: &mut dyn FnMut()) -> bool;
+    /// A frame was drawn (tests read it from the backend).
+    fn drawn(&mut self) {}
 }
 
 /// The real terminal: alternate screen, raw mode, and the input thread that reads it.
@@ -156,6 +160,7 @@ pub(crate) async fn event_loop<S: Screen>(
                 .terminal()
                 .draw(|f| view::view(&model, f))
                 .map_err(|e| Fatal(format!("cannot draw: {e}")))?;
+            screen.drawn();
             for c in std::mem::take(&mut cmds) {
                 shell.exec(c, screen).await;
             }

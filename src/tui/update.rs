@@ -66,6 +66,8 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             overrides,
         } => {
             m.overrides = overrides;
+            // Notes made while applying (waiting for the lock, retries) are over now.
+            m.status = None;
             let mut sudo = None;
             for r in &mut m.rows {
                 r.transfer = None;

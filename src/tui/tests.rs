@@ -1,0 +1,181 @@
+//! The TUI end to end on ratatui's `TestBackend`: the real loop, shell, apply path, probes of
+//! fake tools and files in a temp dir; keys sent as messages, the screen read after each frame.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+use super::model::{Key, Model, Msg};
+use super::{CHANNEL, Screen, event_loop};
+use crate::context::Context;
+use crate::core::diagnose::Status;
+use crate::core::manifest::Manifest;
+use crate::core::overrides::OverrideEntry;
+use crate::core::tool::Tool;
+use crate::session::Session;
+
+struct TestScreen {
+    terminal: Terminal<TestBackend>,
+    last: Arc<Mutex<String>>,
+}
+
+impl Screen for TestScreen {
+    type B = TestBackend;
+    fn terminal(&mut self) -> &mut Terminal<TestBackend> {
+        &mut self.terminal
+    }
+    fn hand_over(&mut self, f: &mut dyn FnMut()) -> bool {
+        f();
+        true
+    }
+    fn drawn(&mut self) {
+        *self.last.lock().unwrap() = self.terminal.backend().to_string();
+    }
+}
+
+/// A shell script that answers like the tool's release would.
+fn tool(dir: &Path, name: &str, stdout: &str) -> PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    fs::write(&tmp, format!("#!/bin/sh\necho '{stdout}'\n")).unwrap();
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::rename(&tmp, &p).unwrap();
+    p
+}
+
+const MANIFEST: &str = r#"schema = 1
+[tools.kubectl]
+version = "1.30.6"
+url = "https://dl.example.com/kubectl/{version}/{os}/{arch}/kubectl"
+[tools.kubectl.sha256]
+linux-amd64 = "1111111111111111111111111111111111111111111111111111111111111111"
+linux-arm64 = "1111111111111111111111111111111111111111111111111111111111111111"
+darwin-amd64 = "1111111111111111111111111111111111111111111111111111111111111111"
+darwin-arm64 = "1111111111111111111111111111111111111111111111111111111111111111"
+[tools.helm]
+version = "3.17.0"
+url = "https://dl.example.com/helm/{version}/{os}/{arch}/helm"
+[tools.helm.sha256]
+linux-amd64 = "2222222222222222222222222222222222222222222222222222222222222222"
+linux-arm64 = "2222222222222222222222222222222222222222222222222222222222222222"
+darwin-amd64 = "2222222222222222222222222222222222222222222222222222222222222222"
+darwin-arm64 = "2222222222222222222222222222222222222222222222222222222222222222"
+"#;
+
+struct World {
+    dir: tempfile::TempDir,
+    session: Session,
+}
+
+impl World {
+    /// kubectl 1.29.0 and helm 3.12.0 in the bin dir (first on PATH); downloads go to a port
+    /// where nothing listens, so any download attempt fails.
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = Context::for_test(dir.path(), vec![dir.path().join("bin")]);
+        ctx.mirror = Some("http://127.0.0.1:1".into());
+        tool(&ctx.bin_dir, "kubectl", "Client Version: v1.29.0");
+        tool(&ctx.bin_dir, "helm", "v3.12.0+gabcdef0");
+        let session = Session::for_test(ctx, Manifest::parse(MANIFEST, "versions.toml").unwrap());
+        World { dir, session }
+    }
+}
+
+/// Runs the TUI loop on a `TestBackend`; `drive` sends keys and reads frames.
+async fn run(
+    session: Session,
+    drive: impl AsyncFnOnce(&mpsc::Sender<Msg>, &dyn Fn(&str, Duration)),
+) -> Model {
+    let last = Arc::new(Mutex::new(String::new()));
+    let mut screen = TestScreen {
+        terminal: Terminal::new(TestBackend::new(100, 30)).unwrap(),
+        last: last.clone(),
+    };
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    let looping = tokio::spawn({
+        let tx = tx.clone();
+        async move { event_loop(&mut screen, session, tx, rx).await }
+    });
+    let wait_for = |needle: &str, within: Duration| {
+        let t = Instant::now();
+        loop {
+            if last.lock().unwrap().contains(needle) {
+                return;
+            }
+            assert!(
+                t.elapsed() < within,
+                "{needle:?} never showed:\n{}",
+                last.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    drive(&tx, &wait_for).await;
+    tx.send(Msg::Key(Key::Char('q'))).await.unwrap();
+    let (model, _) = tokio::time::timeout(Duration::from_secs(20), looping)
+        .await
+        .expect("the loop ends")
+        .unwrap()
+        .unwrap();
+    model
+}
+
+async fn keys(tx: &mpsc::Sender<Msg>, s: &str) {
+    for c in s.chars() {
+        tx.send(Msg::Key(Key::Char(c))).await.unwrap();
+    }
+}
+
+/// The TUI applies through the one apply path: after waiting for another run's lock it re-reads
+/// the overrides and re-probes, so what changed meanwhile is neither downloaded nor replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_waiting_for_the_lock_the_tui_rechecks_before_installing() {
+    let w = World::new();
+    let ctx = w.session.ctx.clone();
+    let mine = fs::read(ctx.bin_dir.join("kubectl")).unwrap();
+    // Another --fix holds the install lock.
+    fs::create_dir_all(&ctx.cache_dir).unwrap();
+    let lock = fs::File::create(ctx.cache_dir.join("lock")).unwrap();
+    lock.lock().unwrap();
+
+    let other = w.session.clone();
+    let model = run(w.session.clone(), async |tx, wait_for| {
+        wait_for("2 of 2 tools need attention", Duration::from_secs(10));
+        keys(tx, "ay").await;
+        wait_for("waiting for another", Duration::from_secs(10));
+        // Meanwhile: the user keeps their kubectl, and the other run installs the pinned helm.
+        let mut other = other;
+        other
+            .save_override(
+                Tool::Kubectl,
+                OverrideEntry {
+                    version: "1.29.0".into(),
+                    path: ctx.bin_dir.join("kubectl"),
+                    pin: "1.30.6".into(),
+                    reason: None,
+                    recorded: None,
+                },
+            )
+            .unwrap();
+        tool(&ctx.bin_dir, "helm", "v3.17.0+g301108e");
+        drop(lock);
+        wait_for("Every tool is satisfied.", Duration::from_secs(15));
+    })
+    .await;
+
+    let status = |t: Tool| {
+        let row = model.rows.iter().find(|r| r.tool == t).unwrap();
+        (row.finding.as_ref().unwrap().status, row.outcome.clone())
+    };
+    assert_eq!(status(Tool::Helm), (Status::Ok, None), "nothing downloaded");
+    assert_eq!(status(Tool::Kubectl).0, Status::Overridden);
+    assert_eq!(fs::read(ctx.bin_dir.join("kubectl")).unwrap(), mine);
+    drop(w.dir);
+}
