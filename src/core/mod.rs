@@ -13,6 +13,7 @@ pub(crate) mod plan;
 pub(crate) mod progress;
 pub(crate) mod render;
 pub(crate) mod report;
+pub(crate) mod suggest;
 pub(crate) mod tool;
 pub(crate) mod vbox;
 pub(crate) mod version;

@@ -93,8 +93,12 @@ impl Overrides {
                         name.span(),
                         name.get_ref().clone(),
                         format!(
-                            "unknown tool `{}` (known: {})",
+                            "unknown tool `{}`; {}known: {}",
                             name.get_ref(),
+                            crate::core::suggest::did_you_mean(
+                                name.get_ref(),
+                                &Tool::ALL.map(Tool::name)
+                            ),
                             Tool::names()
                         ),
                     ));
