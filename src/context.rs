@@ -8,9 +8,20 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::core::tool::{Os, Platform};
-use crate::mode::Settings;
+use crate::core::tool::{Os, Platform, Tool};
 use crate::probe::{ProbeOptions, SearchSpace};
+
+/// What the command line says about the environment; flags beat environment variables.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Settings {
+    pub(crate) manifest: Option<PathBuf>,
+    pub(crate) bin_dir: Option<PathBuf>,
+    pub(crate) mirror: Option<String>,
+    pub(crate) only: Vec<Tool>,
+    pub(crate) transfer_timeout: Duration,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) probe_timeout: Option<Duration>,
+}
 
 #[derive(Clone, Debug)]
 pub(crate) struct Context {

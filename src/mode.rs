@@ -1,28 +1,14 @@
 //! The command line resolved once (ripgrep's `lowargs` → `hiargs` split): the raw `Cli` goes
 //! in, a `Mode` and the `Settings` every mode shares come out. No mode sees `Cli`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{Cli, Command, FormatArg, ShellArg};
+use crate::context::Settings;
 use crate::core::envline::Shell;
+use crate::core::report::Format;
 use crate::core::tool::Tool;
-
-/// How a report is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Format {
-    Text,
-    Json,
-}
-
-/// What `--fix` was asked to do besides installing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct FixOptions {
-    pub(crate) dry_run: bool,
-    pub(crate) allow_sudo: bool,
-    pub(crate) quiet: bool,
-    pub(crate) format: Format,
-}
+use crate::modes::fix::FixOptions;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -41,18 +27,6 @@ pub(crate) enum Mode {
         reason: Option<String>,
         clear: bool,
     },
-}
-
-/// What every mode shares from the command line (the environment is read by `context`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Settings {
-    pub(crate) manifest: Option<PathBuf>,
-    pub(crate) bin_dir: Option<PathBuf>,
-    pub(crate) mirror: Option<String>,
-    pub(crate) only: Vec<Tool>,
-    pub(crate) transfer_timeout: Duration,
-    pub(crate) lock_timeout: Duration,
-    pub(crate) probe_timeout: Option<Duration>,
 }
 
 /// The part of the command line that needs to know whether it runs on a terminal.

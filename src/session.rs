@@ -9,10 +9,10 @@ use crate::core::manifest::Manifest;
 use crate::core::observation::Observation;
 use crate::core::outcome::Outcome;
 use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::report::Format;
 use crate::core::report::{self, Header};
 use crate::core::tool::Tool;
 use crate::fsutil;
-use crate::mode::Format;
 use crate::probe;
 
 /// Exit codes, the same in every mode: 0 every tool satisfied, 1 something remains to be done

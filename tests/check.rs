@@ -344,7 +344,11 @@ fn bad_manifest_exits_2_naming_line_and_key() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("unknown key `checksum`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown key `checksum`"),
+        "{}",
+        out.stderr
+    );
 
     // Through the environment too; a flag beats it.
     let mut sb2 = Sandbox::new();

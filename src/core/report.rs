@@ -9,6 +9,13 @@ use crate::core::diagnose::{Finding, Fix, Layout, Remedy, Seen, SeenError, Statu
 use crate::core::outcome::{Done, Outcome};
 use crate::core::render;
 
+/// How a report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
 /// What the report says about the run as a whole.
 #[derive(Clone, Debug)]
 pub(crate) struct Header {

@@ -1,6 +1,6 @@
 //! `--check` (and the default off a terminal): read-only, no network.
 
-use crate::mode::Format;
+use crate::core::report::Format;
 use crate::session::{Fatal, Session, emit, exit_code};
 
 pub(crate) async fn run(session: &Session, format: Format) -> Result<u8, Fatal> {

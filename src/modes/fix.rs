@@ -8,9 +8,18 @@ use crate::cancel::{self, Cancel};
 use crate::core::outcome::{ApplyError, Done};
 use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
-use crate::mode::FixOptions;
+use crate::core::report::Format;
 use crate::modes::progress::{Bars, Lines};
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
+
+/// What `--fix` was asked to do besides installing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FixOptions {
+    pub(crate) dry_run: bool,
+    pub(crate) allow_sudo: bool,
+    pub(crate) quiet: bool,
+    pub(crate) format: Format,
+}
 
 pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, Fatal> {
     let (observations, findings) = session.diagnose_now().await;

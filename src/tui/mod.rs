@@ -24,8 +24,8 @@ use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
 use crate::core::outcome::PrivilegedError;
 use crate::core::progress::{Event, Progress};
+use crate::core::report::Format;
 use crate::core::tool::Tool;
-use crate::mode::Format;
 use crate::probe;
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
