@@ -44,7 +44,7 @@ impl Status {
     }
 }
 
-/// The JSON report's `fix` field (DESIGN §2): a summary of the remedy.
+/// The JSON report's `fix` field (README, "JSON report"): a summary of the remedy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Fix {

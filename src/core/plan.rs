@@ -77,7 +77,7 @@ pub(crate) struct Plan {
     pub(crate) actions: Vec<Action>,
 }
 
-/// `https://HOST/PATH` → `BASE/HOST/PATH` (DESIGN §2, Mirror).
+/// `https://HOST/PATH` → `BASE/HOST/PATH` (README, "Mirrors").
 pub(crate) fn mirror_url(url: &str, mirror: Option<&str>) -> String {
     match mirror {
         None => url.to_string(),

@@ -1,5 +1,5 @@
 //! PURE: findings (and, after an apply, outcomes) → text (a row per tool, ✓ / ! / ✗ and a
-//! word) and JSON (DESIGN §2 of the project's design notes, kept in README's "JSON report").
+//! word) and JSON (README, "JSON report").
 
 use std::fmt::Write as _;
 

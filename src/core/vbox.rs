@@ -1,5 +1,5 @@
 //! PURE: the privileged steps that install VirtualBox from its verified installer, per OS
-//! (tools.md §6). They are shown to the user, and run only with `--fix --allow-sudo` on a
+//! (docs/tools.md §6). They are shown to the user, and run only with `--fix --allow-sudo` on a
 //! terminal.
 
 use crate::core::tool::Os;

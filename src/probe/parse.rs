@@ -26,7 +26,7 @@ pub(crate) fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
     }
 }
 
-/// How long a probe may take before it is killed (tools.md §7).
+/// How long a probe may take before it is killed (docs/tools.md §7).
 pub(crate) fn default_timeout(tool: Tool) -> Duration {
     Duration::from_secs(match tool {
         Tool::Kubectl | Tool::Docker => 10,

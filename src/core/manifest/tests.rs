@@ -250,7 +250,7 @@ archive = "zip"
     );
 }
 
-/// Every tool × platform of the shipped manifest against the upstream naming (tools.md §3).
+/// Every tool × platform of the shipped manifest against the upstream naming (docs/tools.md §3).
 #[test]
 fn embedded_urls_match_upstream_names() {
     let m = Manifest::embedded().unwrap();
@@ -376,7 +376,7 @@ fn embedded_urls_match_upstream_names() {
     assert!(url(Tool::Virtualbox, "windows-arm64").is_none());
 }
 
-/// The shipped hashes are the ones recorded in tools.md §5 (spot checks per tool).
+/// The shipped hashes are the ones recorded in docs/tools.md §5 (spot checks per tool).
 #[test]
 fn embedded_hashes_are_the_published_ones() {
     let m = Manifest::embedded().unwrap();
