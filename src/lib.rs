@@ -2,13 +2,16 @@
 //! `versions.toml`, says what is wrong and how to fix it, and installs the pinned releases.
 //!
 //! Pure core (no I/O): `tool`, `version`, `manifest`, `probe::parse`, `overrides`, `diagnose`,
-//! `report`, `envline`, `vbox`, `plan`, `checksum`. Shell: `context` (the only reader of the
+//! `report`, `envline`, `vbox`, `plan`, `checksum`, `cluster`. Shell: `context` (the only reader of the
 //! environment), `probe::{locate, runner}`, `fetch`, `install`, `lock`, `progress`, `fsutil`,
 //! `fix`, `app`.
 
 pub mod app;
 pub mod checksum;
 pub mod cli;
+// Not wired into the app yet: `--cluster` will call it (pure interpretation of cluster probes).
+#[allow(dead_code)]
+mod cluster;
 pub mod context;
 pub mod diagnose;
 pub mod envline;
