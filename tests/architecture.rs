@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The layer of a top-level module; a module may use its own layer and those below it.
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
-        "core" => 0,
+        "core" | "cluster" => 0,
         "fsutil" | "cancel" | "probe" | "net" | "install" | "context" => 1,
         "session" | "apply" => 2,
         "modes" | "tui" => 3,

@@ -2,6 +2,7 @@
 //! to run the binary there with a controlled environment.
 #![allow(dead_code)]
 
+pub mod apiserver;
 pub mod artifacts;
 pub mod http;
 
