@@ -171,7 +171,8 @@ fn fail_downloads(plan: &Plan, done: Done) -> Vec<Outcome> {
 /// the bin dir, and builds the HTTP client.
 fn fetcher(session: &Session) -> Result<Arc<Fetcher>, String> {
     install::clean_stale(&session.ctx.bin_dir);
-    Fetcher::new(&session.ctx.cache_dir, session.ctx.transfer_timeout).map(Arc::new)
+    let ctx = &session.ctx;
+    Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref()).map(Arc::new)
 }
 
 /// Fetches, verifies and installs every download of `plan` concurrently. A worker that fails

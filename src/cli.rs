@@ -83,6 +83,26 @@ pub(crate) struct Common {
     /// Stop a version probe after this long [default: 5-15 s, per tool]
     #[arg(long, global = true, value_name = "SECS", value_parser = secs(0.1, 3600.0))]
     pub(crate) probe_timeout: Option<f64>,
+
+    /// Refuse a download bigger than this
+    #[arg(long, global = true, default_value = "2048", value_name = "MIB", value_parser = whole(1, 1 << 20))]
+    pub(crate) max_download: u64,
+
+    /// A download slower than this on average over --min-speed-time fails (0: no minimum)
+    #[arg(long, global = true, default_value = "1024", value_name = "BYTES_PER_SEC", value_parser = whole(0, 1 << 40))]
+    pub(crate) min_speed: u64,
+
+    /// The window --min-speed is averaged over
+    #[arg(long, global = true, default_value = "60", value_name = "SECS", value_parser = secs(1.0, 3600.0))]
+    pub(crate) min_speed_time: f64,
+}
+
+/// A whole number within `min..=max`.
+fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |s: &str| match s.trim().parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a whole number from {min} to {max}")),
+    }
 }
 
 /// A number of seconds within `min..=max`: every duration from the command line is bounded,

@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::core::tool::{Os, Platform, Tool};
+use crate::net::fetch::Limits;
 use crate::probe::{ProbeOptions, SearchSpace};
 
 /// What the command line says about the environment; flags beat environment variables.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Settings {
     pub(crate) manifest: Option<PathBuf>,
     pub(crate) bin_dir: Option<PathBuf>,
     pub(crate) mirror: Option<String>,
     pub(crate) only: Vec<Tool>,
-    pub(crate) transfer_timeout: Duration,
+    pub(crate) fetch: Limits,
     pub(crate) lock_timeout: Duration,
     pub(crate) probe_timeout: Option<Duration>,
 }
@@ -39,9 +40,11 @@ pub(crate) struct Context {
     pub(crate) colour_allowed: bool,
     pub(crate) shell: Option<String>,
     pub(crate) virtualbox_dirs: Vec<PathBuf>,
-    pub(crate) transfer_timeout: Duration,
+    pub(crate) fetch: Limits,
     pub(crate) lock_timeout: Duration,
     pub(crate) probe: ProbeOptions,
+    /// `SSL_CERT_FILE`, when set: the fetch path checks that it can be read.
+    pub(crate) cert_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +57,11 @@ pub(crate) enum ContextError {
         "cannot find your home directory (HOME is unset): set HOME, or pass --bin-dir and set ALADDIN_DOCTOR_CONFIG_DIR and ALADDIN_DOCTOR_CACHE_DIR"
     )]
     NoHome,
+    #[error(
+        "the bin dir {} contains `{separator}`, the PATH separator, so it cannot be put on PATH; choose another directory with --bin-dir or ALADDIN_BIN",
+        dir.display()
+    )]
+    BinDirSeparator { dir: PathBuf, separator: char },
 }
 
 impl Context {
@@ -80,6 +88,13 @@ impl Context {
                 .join(".aladdin")
                 .join("bin"),
         };
+        let separator = if platform.os == Os::Windows { ';' } else { ':' };
+        if bin_dir.to_string_lossy().contains(separator) {
+            return Err(ContextError::BinDirSeparator {
+                dir: bin_dir,
+                separator,
+            });
+        }
         let config_dir = match var("ALADDIN_DOCTOR_CONFIG_DIR") {
             Some(d) => absolute(d.into()),
             None => project
@@ -126,11 +141,12 @@ impl Context {
             colour_allowed: var("NO_COLOR").is_none() && !term_dumb,
             shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
             virtualbox_dirs,
-            transfer_timeout: settings.transfer_timeout,
+            fetch: settings.fetch,
             lock_timeout: settings.lock_timeout,
             probe: ProbeOptions {
                 timeout: settings.probe_timeout,
             },
+            cert_file: var("SSL_CERT_FILE").map(PathBuf::from),
         })
     }
 
@@ -166,9 +182,15 @@ impl Context {
             colour_allowed: false,
             shell: None,
             virtualbox_dirs: Vec::new(),
-            transfer_timeout: Duration::from_secs(5),
+            fetch: Limits {
+                stall: Duration::from_secs(5),
+                max_bytes: Limits::DEFAULT_MAX_BYTES,
+                min_speed: 0,
+                slow_window: Duration::from_secs(60),
+            },
             lock_timeout: Duration::from_secs(60),
             probe: ProbeOptions::default(),
+            cert_file: None,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command, FormatArg, ShellArg};
 use crate::context::Settings;
+use crate::net::fetch::Limits;
 use crate::core::envline::Shell;
 use crate::core::report::Format;
 use crate::core::tool::Tool;
@@ -77,7 +78,12 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
         bin_dir: cli.common.bin_dir,
         mirror: cli.common.mirror.filter(|m| !m.is_empty()),
         only: cli.common.only,
-        transfer_timeout: Duration::from_secs_f64(cli.common.timeout),
+        fetch: Limits {
+            stall: Duration::from_secs_f64(cli.common.timeout),
+            max_bytes: cli.common.max_download << 20,
+            min_speed: cli.common.min_speed,
+            slow_window: Duration::from_secs_f64(cli.common.min_speed_time),
+        },
         lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
         probe_timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
     };
@@ -157,7 +163,7 @@ mod tests {
         assert!(parse(&["--timeout", "NaN"]).is_err());
         assert!(parse(&["--lock-timeout", "-1"]).is_err());
         let (s, _) = resolve(parse(&["--timeout", "2.5", "--lock-timeout", "0"]).unwrap());
-        assert_eq!(s.transfer_timeout, Duration::from_millis(2500));
+        assert_eq!(s.fetch.stall, Duration::from_millis(2500));
         assert_eq!(s.lock_timeout, Duration::ZERO);
     }
 }

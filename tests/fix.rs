@@ -5,77 +5,14 @@ mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::artifacts::*;
-use support::http::{Route, Server};
+use support::http::Route;
+use support::world::*;
 use support::*;
-
-struct World {
-    sb: Sandbox,
-    server: Server,
-    manifest: PathBuf,
-}
-
-impl World {
-    /// A sandbox whose bin dir is first on PATH, a server, and a manifest pinning `releases`.
-    fn new(releases: &[&Release]) -> World {
-        let (mut sb, manifest) = Sandbox::for_releases(releases);
-        sb.path_dir("tools");
-        World {
-            sb,
-            server: Server::start(),
-            manifest,
-        }
-    }
-
-    fn serve(&self, r: &Release, route: Route) {
-        self.server.route(&r.served_at(), route);
-    }
-
-    fn args(&self, mode: &str, extra: &[&str]) -> Vec<String> {
-        doctor_args(&[mode], &self.manifest, &self.server.base(), extra)
-    }
-
-    fn fix(&self, extra: &[&str]) -> Output {
-        let a = self.args("--fix", extra);
-        self.sb
-            .run(&a.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    fn check(&self) -> (Option<i32>, serde_json::Value) {
-        let a = self.args("--check", &["--format", "json"]);
-        let v: Vec<&str> = a.iter().map(String::as_str).collect();
-        let out = self.sb.run(&v);
-        (out.code, serde_json::from_str(&out.stdout).unwrap())
-    }
-
-    fn bin(&self, name: &str) -> PathBuf {
-        self.sb.bin_dir().join(name)
-    }
-}
-
-fn file(bytes: Vec<u8>) -> Route {
-    Route::File(Arc::new(bytes))
-}
-
-fn kubectl_release() -> (Release, Vec<u8>) {
-    let bytes = script(&Fake::kubectl(PIN_KUBECTL));
-    let r = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&bytes);
-    (r, bytes)
-}
-
-/// Every file in `dir` with its bytes (temp files included).
-fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = tree(dir)
-        .into_iter()
-        .map(|(p, (_, _, c))| (p.strip_prefix(dir).unwrap().display().to_string(), c))
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn installs_every_archive_kind_then_check_passes() {
@@ -188,7 +125,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     assert!(
         out.stdout.contains(&format!(
             "from {}/dl.example.com/kubectl/1.30.6/kubectl",
-            w.server.base()
+            w.base()
         )),
         "{}",
         out.stdout

@@ -91,6 +91,12 @@ pub(crate) enum FetchErrorKind {
         detail: String,
     },
     TooManyRedirects,
+    /// A redirect from https to plain http (to this URL): refused, for it drops integrity.
+    InsecureRedirect { to: String },
+    /// Bigger than the limit (`claimed` when the server said so up front).
+    TooLarge { limit: u64, claimed: Option<u64> },
+    /// Slower than `min` bytes per second for `secs` seconds.
+    TooSlow { bytes_per_sec: u64, min: u64, secs: u64 },
     /// An HTML page where a binary or a checksum was expected.
     Html,
     /// Another transport error (worth another attempt).
@@ -185,6 +191,32 @@ impl fmt::Display for FetchErrorKind {
             ),
             Tls { detail, .. } => write!(f, "{detail}"),
             TooManyRedirects => write!(f, "too many redirects (a redirect loop?)"),
+            InsecureRedirect { to } => write!(
+                f,
+                "refused a redirect from https to plain http ({to}): the download would lose its integrity in transit"
+            ),
+            TooLarge {
+                limit,
+                claimed: Some(n),
+            } => write!(
+                f,
+                "the server announces {} MiB, more than the {} MiB limit; raise it with --max-download if this is right",
+                n / (1 << 20),
+                limit / (1 << 20)
+            ),
+            TooLarge { limit, claimed: None } => write!(
+                f,
+                "the download went past the {} MiB limit and was stopped; raise it with --max-download if this is right",
+                limit / (1 << 20)
+            ),
+            TooSlow {
+                bytes_per_sec,
+                min,
+                secs,
+            } => write!(
+                f,
+                "too slow: {bytes_per_sec} bytes/s over {secs} s, below the minimum of {min} bytes/s (--min-speed, --min-speed-time)"
+            ),
             Html => write!(
                 f,
                 "an HTML page was served where a binary was expected; a proxy or a captive portal (hotel or guest Wi-Fi sign-in) is the likely cause"

@@ -48,12 +48,19 @@ pub(crate) enum Refusal {
         platform: Platform,
         file_name: String,
     },
+    /// Only a checksum over plain http (a plain-http `--mirror`) and no pinned sha256.
+    InsecureChecksum {
+        tool: Tool,
+        platform: Platform,
+        file_name: String,
+        url: String,
+    },
 }
 
 impl Refusal {
     pub(crate) fn tool(&self) -> Tool {
         match self {
-            Refusal::NoChecksum { tool, .. } => *tool,
+            Refusal::NoChecksum { tool, .. } | Refusal::InsecureChecksum { tool, .. } => *tool,
         }
     }
 }
@@ -150,6 +157,9 @@ pub(crate) fn error_kind(e: &ApplyError) -> &'static str {
             F::Connect { .. } => "connect",
             F::Tls { .. } => "tls",
             F::TooManyRedirects => "redirects",
+            F::InsecureRedirect { .. } => "insecure_redirect",
+            F::TooLarge { .. } => "too_large",
+            F::TooSlow { .. } => "too_slow",
             F::Html => "captive_portal",
             F::Transport { .. } => "transport",
             F::ChecksumMissing { .. } => "checksum_missing",

@@ -132,6 +132,16 @@ fn download(
     let file_name = a.file_name().to_string();
     let checksum = match (&a.sha256, &a.checksum_url) {
         (Some(h), _) => Checksum::Pinned(h.clone()),
+        // A checksum is worth only the transport it came over: a plain-http mirror could serve
+        // any binary with a matching checksum.
+        (None, Some(u)) if mirror_url(u, mirror).starts_with("http://") => {
+            return Err(Refusal::InsecureChecksum {
+                tool: f.tool,
+                platform: layout.platform,
+                file_name,
+                url: mirror_url(u, mirror),
+            });
+        }
         (None, Some(u)) => Checksum::Url {
             url: mirror_url(u, mirror),
             upstream: u.clone(),

@@ -184,6 +184,14 @@ pub(crate) fn refusal(r: &Refusal) -> String {
         } => format!(
             "versions.toml pins no sha256 for {tool} on {platform} and {tool} publishes no checksum file, so the download could not be verified: add `{platform} = \"<sha256 of {file_name}>\"` under `[tools.{tool}.sha256]`"
         ),
+        Refusal::InsecureChecksum {
+            tool,
+            platform,
+            file_name,
+            url,
+        } => format!(
+            "the only checksum for {file_name} would come over plain http ({url}), which proves nothing: pin it under `[tools.{tool}.sha256]` as `{platform} = \"<sha256>\"` (`aladdin-doctor pins update` fills these in), or use an https mirror"
+        ),
     }
 }
 

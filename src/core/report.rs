@@ -312,7 +312,10 @@ fn json_outcome(o: &Outcome) -> JsonOutcome {
         }
         Done::Refused(r) => {
             j.result = "refused";
-            j.error_kind = Some("no_checksum");
+            j.error_kind = Some(match r {
+                crate::core::outcome::Refusal::NoChecksum { .. } => "no_checksum",
+                crate::core::outcome::Refusal::InsecureChecksum { .. } => "insecure_checksum",
+            });
             j.message = Some(render::refusal(r));
         }
         Done::Failed(e) => {

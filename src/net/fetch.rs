@@ -4,6 +4,10 @@
 //! is the file renamed to `CACHE/sha256/<hash>/<file name>`, which later runs reuse without a
 //! request. An interrupted `.partial` is resumed with a Range request (restarted when the server
 //! ignores Range). Connection errors, 5xx and stalls are retried with backoff; 4xx is not.
+//!
+//! Every transfer is bounded: a size refused up front (Content-Length) and capped while
+//! streaming, a stall (`--timeout`), and a minimum average speed over a window (like curl's
+//! `--speed-limit`/`--speed-time`). A redirect from https to plain http is refused.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -26,32 +30,117 @@ pub(crate) const ATTEMPTS: u32 = 3;
 /// The biggest checksum file we read.
 const MAX_CHECKSUM_FILE: usize = 1024 * 1024;
 
+/// How much and how slowly a download may go (`--max-download`, `--timeout`, `--min-speed`,
+/// `--min-speed-time`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// No data at all for this long fails the transfer.
+    pub(crate) stall: Duration,
+    /// The most bytes one artifact may have.
+    pub(crate) max_bytes: u64,
+    /// Below this many bytes per second, averaged over `slow_window`, the transfer fails.
+    pub(crate) min_speed: u64,
+    pub(crate) slow_window: Duration,
+}
+
+impl Limits {
+    #[cfg(test)]
+    pub(crate) const DEFAULT_MAX_BYTES: u64 = 2 << 30;
+}
+
+/// Redirects followed per request.
+const MAX_REDIRECTS: usize = 10;
+/// Partial downloads untouched for this long are swept.
+const STALE_PARTIAL: Duration = Duration::from_secs(7 * 24 * 3600);
+
 #[derive(Clone)]
 pub(crate) struct Fetcher {
     client: reqwest::Client,
     cache: PathBuf,
-    stall: Duration,
+    limits: Limits,
     backoff: Duration,
 }
 
+/// Why the redirect policy stopped (read back by `classify`, by type).
+#[derive(Debug)]
+enum RedirectStop {
+    TooMany,
+    Downgrade(String),
+}
+
+impl std::fmt::Display for RedirectStop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectStop::TooMany => write!(f, "too many redirects"),
+            RedirectStop::Downgrade(to) => write!(f, "redirect to plain http ({to})"),
+        }
+    }
+}
+
+impl std::error::Error for RedirectStop {}
+
 impl Fetcher {
-    /// `stall`: a transfer that makes no progress for this long fails (`--timeout`).
-    pub(crate) fn new(cache: &Path, stall: Duration) -> Result<Fetcher, String> {
+    /// `cert_file`: `SSL_CERT_FILE` when set; one that cannot be read is an error here, not a
+    /// trust store silently missing.
+    pub(crate) fn new(
+        cache: &Path,
+        limits: Limits,
+        cert_file: Option<&Path>,
+    ) -> Result<Fetcher, String> {
+        if let Some(f) = cert_file
+            && let Err(e) = File::open(f).and_then(|mut f| f.read(&mut [0u8; 1]))
+        {
+            return Err(format!(
+                "SSL_CERT_FILE is set to {}, which cannot be read ({e}); point it at a readable PEM bundle or unset it",
+                f.display()
+            ));
+        }
         // reqwest is built without a default TLS provider; ring is smaller and faster to build.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let from_https = attempt.previous().iter().any(|u| u.scheme() == "https");
+            if from_https && attempt.url().scheme() != "https" {
+                let to = attempt.url().to_string();
+                attempt.error(RedirectStop::Downgrade(to))
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(RedirectStop::TooMany)
+            } else {
+                attempt.follow()
+            }
+        });
         let client = reqwest::Client::builder()
             .user_agent(concat!("aladdin-doctor/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .connect_timeout(stall)
-            .read_timeout(stall)
+            .redirect(policy)
+            .connect_timeout(limits.stall)
+            .read_timeout(limits.stall)
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
-        Ok(Fetcher {
+        let fetcher = Fetcher {
             client,
             cache: cache.to_path_buf(),
-            stall,
+            limits,
             backoff: Duration::from_millis(250),
-        })
+        };
+        fetcher.sweep_partials();
+        Ok(fetcher)
+    }
+
+    /// Removes partial downloads nobody resumed for a week.
+    fn sweep_partials(&self) {
+        let Ok(rd) = fs::read_dir(self.cache.join("partial")) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let stale = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_PARTIAL);
+            if stale {
+                let _ = fs::remove_file(e.path());
+            }
+        }
     }
 
     fn key(url: &str) -> String {
@@ -219,7 +308,7 @@ impl Fetcher {
         let mut body = Vec::new();
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| classify(url, e, self.stall))?;
+            let chunk = chunk.map_err(|e| classify(url, e, self.limits.stall))?;
             body.extend_from_slice(&chunk);
             if body.len() > MAX_CHECKSUM_FILE {
                 return Err(FetchError::new(
@@ -244,7 +333,7 @@ impl Fetcher {
         }
         match req.send().await {
             Ok(r) => Ok(r),
-            Err(e) => Err(refine_connect_error(classify(url, e, self.stall)).await),
+            Err(e) => Err(refine_connect_error(classify(url, e, self.limits.stall)).await),
         }
     }
 
@@ -259,6 +348,10 @@ impl Fetcher {
         let url = d.url.as_str();
         let resp = self.send(url, (state.len > 0).then_some(state.len)).await?;
         let status = resp.status();
+        // An error status leaves no (empty) partial file behind.
+        if !status.is_success() && status != StatusCode::RANGE_NOT_SATISFIABLE {
+            check_status(url, status)?;
+        }
         let mut file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -297,7 +390,20 @@ impl Fetcher {
         if is_html {
             return Err(FetchError::new(url, Kind::Html));
         }
-        let total = resp.content_length().map(|n| n + state.len);
+        let total = resp.content_length().map(|n| n.saturating_add(state.len));
+        let max = self.limits.max_bytes;
+        if let Some(t) = total
+            && t > max
+        {
+            return Err(FetchError::new(
+                url,
+                Kind::TooLarge {
+                    limit: max,
+                    claimed: Some(t),
+                },
+            ));
+        }
+        let mut speed = SpeedCheck::new(self.limits, state.len);
         let mut stream = resp.bytes_stream();
         let mut first = state.len == 0;
         progress.event(Event::Bytes {
@@ -306,7 +412,7 @@ impl Fetcher {
             total,
         });
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| match classify(url, e, self.stall) {
+            let chunk = chunk.map_err(|e| match classify(url, e, self.limits.stall) {
                 stalled @ FetchError {
                     kind: Kind::Stalled { .. },
                     ..
@@ -326,11 +432,30 @@ impl Fetcher {
                     return Err(FetchError::new(url, Kind::Html));
                 }
             }
+            if state.len + chunk.len() as u64 > max {
+                return Err(FetchError::new(
+                    url,
+                    Kind::TooLarge {
+                        limit: max,
+                        claimed: None,
+                    },
+                ));
+            }
             state.hasher.update(&chunk);
             file.write_all(&chunk)
                 .map_err(|e| FetchError::io(url, partial, &e))?;
             let before = state.len;
             state.len += chunk.len() as u64;
+            if let Some(rate) = speed.too_slow(state.len) {
+                return Err(FetchError::new(
+                    url,
+                    Kind::TooSlow {
+                        bytes_per_sec: rate,
+                        min: self.limits.min_speed,
+                        secs: self.limits.slow_window.as_secs(),
+                    },
+                ));
+            }
             if before / WRITEBACK_EVERY != state.len / WRITEBACK_EVERY {
                 start_writeback(&file, state.len);
             }
@@ -352,6 +477,35 @@ impl Fetcher {
             ));
         }
         Ok(())
+    }
+}
+
+/// Fails a transfer whose average speed over a window stays below the minimum.
+struct SpeedCheck {
+    limits: Limits,
+    since: std::time::Instant,
+    at: u64,
+}
+
+impl SpeedCheck {
+    fn new(limits: Limits, at: u64) -> SpeedCheck {
+        SpeedCheck {
+            limits,
+            since: std::time::Instant::now(),
+            at,
+        }
+    }
+
+    /// The window's speed when it was too slow; a new window starts after each full one.
+    fn too_slow(&mut self, now_at: u64) -> Option<u64> {
+        let elapsed = self.since.elapsed();
+        if self.limits.min_speed == 0 || elapsed < self.limits.slow_window {
+            return None;
+        }
+        let rate = (now_at.saturating_sub(self.at) as f64 / elapsed.as_secs_f64()) as u64;
+        self.since = std::time::Instant::now();
+        self.at = now_at;
+        (rate < self.limits.min_speed).then_some(rate)
     }
 }
 
@@ -436,7 +590,16 @@ fn check_status(url: &str, s: StatusCode) -> Result<(), FetchError> {
 /// Sorts a reqwest error into a kind by its type and its source chain (hyper, rustls and io
 /// errors), never by the words of its message.
 fn classify(url: &str, e: reqwest::Error, stall: Duration) -> FetchError {
+    // The URL is named once, by `FetchError`'s own Display.
+    let e = e.without_url();
     if e.is_redirect() {
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(RedirectStop::Downgrade(to)) = s.downcast_ref::<RedirectStop>() {
+                return FetchError::new(url, Kind::InsecureRedirect { to: to.clone() });
+            }
+            source = s.source();
+        }
         return FetchError::new(url, Kind::TooManyRedirects);
     }
     if e.is_timeout() {
@@ -549,7 +712,29 @@ mod tests {
     fn client_builds_with_ring() {
         // Without a provider, building the client panics; this proves the wiring.
         let d = std::env::temp_dir();
-        assert!(Fetcher::new(&d, Duration::from_secs(5)).is_ok());
+        assert!(Fetcher::new(&d, limits(), None).is_ok());
+        let missing = d.join("no-such-ca-bundle.pem");
+        let err = Fetcher::new(&d, limits(), Some(&missing)).err().unwrap();
+        assert!(err.contains("SSL_CERT_FILE"), "{err}");
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            stall: Duration::from_secs(5),
+            max_bytes: Limits::DEFAULT_MAX_BYTES,
+            min_speed: 1024,
+            slow_window: Duration::from_millis(50),
+        }
+    }
+
+    #[test]
+    fn speed_is_judged_over_whole_windows() {
+        let mut s = SpeedCheck::new(limits(), 0);
+        assert_eq!(s.too_slow(10), None, "the first window is not over");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(s.too_slow(10).is_some(), "10 bytes in 60 ms is below 1 KiB/s");
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(s.too_slow(10 + 100_000), None, "a fast window passes");
     }
 
     #[test]

@@ -78,13 +78,13 @@ impl Request {
     }
 }
 
-struct Pki {
-    ca_pem: String,
-    other_ca_pem: String,
+pub struct Pki {
+    pub ca_pem: String,
+    pub other_ca_pem: String,
     /// 127.0.0.1 and localhost.
-    server: (CertificateDer<'static>, Vec<u8>),
+    pub server: (CertificateDer<'static>, Vec<u8>),
     /// 192.168.99.100 only.
-    wrong_san: (CertificateDer<'static>, Vec<u8>),
+    pub wrong_san: (CertificateDer<'static>, Vec<u8>),
 }
 
 fn ca(cn: &str) -> (String, Issuer<'static, KeyPair>) {
@@ -121,7 +121,7 @@ fn leaf(
     (cert.der().clone(), key.serialize_der())
 }
 
-fn pki() -> &'static Pki {
+pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let (ca_pem, issuer) = ca("fake-kube-ca");
@@ -148,7 +148,7 @@ fn pki() -> &'static Pki {
     })
 }
 
-fn tls_config(cert: &(CertificateDer<'static>, Vec<u8>)) -> Arc<ServerConfig> {
+pub fn tls_config(cert: &(CertificateDer<'static>, Vec<u8>)) -> Arc<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.1.clone()));
     // No ALPN: kubectl and helm then speak HTTP/1.1.

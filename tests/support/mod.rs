@@ -5,6 +5,8 @@
 pub mod apiserver;
 pub mod artifacts;
 pub mod http;
+pub mod tls;
+pub mod world;
 
 use std::collections::BTreeMap;
 use std::fs;
