@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command, FormatArg, ShellArg};
 use crate::context::Settings;
-use crate::net::fetch::Limits;
 use crate::core::envline::Shell;
 use crate::core::report::Format;
 use crate::core::tool::Tool;
 use crate::modes::fix::FixOptions;
+use crate::net::fetch::Limits;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {

@@ -92,11 +92,20 @@ pub(crate) enum FetchErrorKind {
     },
     TooManyRedirects,
     /// A redirect from https to plain http (to this URL): refused, for it drops integrity.
-    InsecureRedirect { to: String },
+    InsecureRedirect {
+        to: String,
+    },
     /// Bigger than the limit (`claimed` when the server said so up front).
-    TooLarge { limit: u64, claimed: Option<u64> },
+    TooLarge {
+        limit: u64,
+        claimed: Option<u64>,
+    },
     /// Slower than `min` bytes per second for `secs` seconds.
-    TooSlow { bytes_per_sec: u64, min: u64, secs: u64 },
+    TooSlow {
+        bytes_per_sec: u64,
+        min: u64,
+        secs: u64,
+    },
     /// An HTML page where a binary or a checksum was expected.
     Html,
     /// Another transport error (worth another attempt).
@@ -204,7 +213,10 @@ impl fmt::Display for FetchErrorKind {
                 n / (1 << 20),
                 limit / (1 << 20)
             ),
-            TooLarge { limit, claimed: None } => write!(
+            TooLarge {
+                limit,
+                claimed: None,
+            } => write!(
                 f,
                 "the download went past the {} MiB limit and was stopped; raise it with --max-download if this is right",
                 limit / (1 << 20)

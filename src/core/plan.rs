@@ -299,7 +299,7 @@ mod tests {
     fn plans_unsatisfied_tools_with_their_checksum_source() {
         let l = layout(Some(0));
         let (m, f) = findings(&l);
-        let p = plan(&f, &m, &l, Some("http://mirror"), |_| true);
+        let p = plan(&f, &m, &l, Some("https://mirror"), |_| true);
         let tools: Vec<Tool> = p.actions.iter().map(Action::tool).collect();
         assert_eq!(
             tools,
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(k.to, "1.30.6");
         assert_eq!(
             k.url,
-            "http://mirror/dl.k8s.io/release/v1.30.6/bin/linux/amd64/kubectl"
+            "https://mirror/dl.k8s.io/release/v1.30.6/bin/linux/amd64/kubectl"
         );
         assert_eq!(k.dest, PathBuf::from("/h/.aladdin/bin/kubectl"));
         assert!(matches!(&k.checksum, Checksum::Pinned(h) if h.starts_with("7a3adf80")));
@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(
             v.checksum,
             Checksum::Url {
-                url: "http://mirror/download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS".into(),
+                url: "https://mirror/download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS".into(),
                 upstream: "https://download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS".into()
             }
         );
@@ -332,6 +332,21 @@ mod tests {
             panic!()
         };
         assert_eq!(h.member.as_deref(), Some("linux-amd64/helm"));
+        // Over a plain-http mirror a published checksum proves nothing: only pinned hashes go.
+        let p = plan(&f, &m, &l, Some("http://mirror"), |_| true);
+        assert!(
+            matches!(p.actions[2], Action::Install(_)),
+            "kubectl is pinned"
+        );
+        assert_eq!(
+            p.actions[0],
+            Action::Refuse(Refusal::InsecureChecksum {
+                tool: Tool::Virtualbox,
+                platform: l.platform,
+                file_name: "VirtualBox-7.2.10-174163-Linux_amd64.run".into(),
+                url: "http://mirror/download.virtualbox.org/virtualbox/7.2.10/SHA256SUMS".into(),
+            })
+        );
         // --only / the TUI's choices narrow it.
         let p = plan(&f, &m, &l, None, |t| t == Tool::Helm);
         assert_eq!(p.actions.len(), 1);

@@ -732,7 +732,10 @@ mod tests {
         let mut s = SpeedCheck::new(limits(), 0);
         assert_eq!(s.too_slow(10), None, "the first window is not over");
         std::thread::sleep(Duration::from_millis(60));
-        assert!(s.too_slow(10).is_some(), "10 bytes in 60 ms is below 1 KiB/s");
+        assert!(
+            s.too_slow(10).is_some(),
+            "10 bytes in 60 ms is below 1 KiB/s"
+        );
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(s.too_slow(10 + 100_000), None, "a fast window passes");
     }

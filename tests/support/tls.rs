@@ -79,11 +79,7 @@ pub fn ca_file(dir: &Path, other: bool) -> PathBuf {
     p
 }
 
-fn relay(
-    client: TcpStream,
-    cfg: Arc<rustls::ServerConfig>,
-    backend: u16,
-) -> std::io::Result<()> {
+fn relay(client: TcpStream, cfg: Arc<rustls::ServerConfig>, backend: u16) -> std::io::Result<()> {
     let conn = ServerConnection::new(cfg).map_err(std::io::Error::other)?;
     let mut tls = StreamOwned::new(conn, client);
     let mut head = Vec::new();
