@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::cli::Cli;
 use crate::context::Context;
+use crate::core::inert::inert_lines;
 use crate::mode::{self, Mode};
 use crate::modes;
 use crate::session::{EXIT_ERROR, Fatal, Session};
@@ -47,7 +48,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
 }
 
 fn fatal(f: &Fatal) -> u8 {
-    let _ = writeln!(std::io::stderr(), "error: {}", f.0);
+    let _ = writeln!(std::io::stderr(), "error: {}", inert_lines(&f.0));
     EXIT_ERROR
 }
 

@@ -16,7 +16,9 @@ use crate::cancel::Cancel;
 use crate::core::diagnose::Finding;
 use crate::core::manifest::{Satisfaction, ToolSpec};
 use crate::core::observation::{CopyState, Observation};
-use crate::core::outcome::{ApplyError, Done, Outcome, PrivilegedError, Reprobed, Rollback};
+use crate::core::outcome::{
+    ApplyError, BinDirProblem, Done, Outcome, PrivilegedError, Reprobed, Rollback,
+};
 use crate::core::plan::{self, Action, Choices, Download, Plan};
 use crate::core::progress::{Phase, Progress};
 use crate::core::tool::Tool;
@@ -74,6 +76,26 @@ pub(crate) async fn apply(
         planner(session, &session.diagnose(&observations))
     };
 
+    // A bin dir that cannot take the binaries is found before hundreds of MiB are downloaded.
+    if let Err(problem) = bin_dir_ready(&plan, &session.ctx.bin_dir) {
+        let e = ApplyError::BinDir {
+            path: session.ctx.bin_dir.clone(),
+            problem,
+        };
+        let failed: Vec<Tool> = plan
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Install(d) => Some(d.tool),
+                _ => None,
+            })
+            .collect();
+        outcomes.extend(failed.into_iter().map(|tool| Outcome {
+            tool,
+            done: Done::Failed(e.clone()),
+        }));
+        plan.actions.retain(|a| !matches!(a, Action::Install(_)));
+    }
     if plan.downloads().next().is_some() {
         let ctx = &session.ctx;
         let lock = lock::acquire(
@@ -156,6 +178,41 @@ fn finish(plan: &Plan, mut outcomes: Vec<Outcome>) -> Applied {
     }
     outcomes.sort_by_key(|o| o.tool);
     Applied { outcomes }
+}
+
+/// The bin dir exists (or can be made), is a directory, can be written, and no planned binary's
+/// place in it is taken by a directory.
+fn bin_dir_ready(plan: &Plan, bin_dir: &Path) -> Result<(), BinDirProblem> {
+    let installs: Vec<&Download> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Install(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if installs.is_empty() {
+        return Ok(());
+    }
+    if std::fs::metadata(bin_dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(BinDirProblem::NotADirectory);
+    }
+    let writable = std::fs::create_dir_all(bin_dir).and_then(|()| {
+        let probe = crate::fsutil::temp_path(bin_dir, "write-test");
+        crate::fsutil::create_new(&probe)?;
+        std::fs::remove_file(&probe)
+    });
+    if let Err(e) = writable {
+        return Err(BinDirProblem::NotWritable {
+            detail: e.to_string(),
+        });
+    }
+    if let Some(d) = installs.iter().find(|d| d.dest.is_dir()) {
+        return Err(BinDirProblem::DestIsDirectory {
+            dest: d.dest.clone(),
+        });
+    }
+    Ok(())
 }
 
 fn fail_downloads(plan: &Plan, done: Done) -> Vec<Outcome> {
@@ -304,6 +361,7 @@ async fn one(
     progress.phase(d.tool, Phase::Reprobe, "");
     let found = match probe::probe_path(d.tool, &d.dest, opts).await {
         CopyState::Read(r) if spec.satisfaction(&r.version) == Satisfaction::Pin => {
+            install::confirm(&committed);
             return Done::Installed {
                 version: d.to.clone(),
                 dest: d.dest.clone(),

@@ -68,6 +68,68 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::
     Ok(())
 }
 
+/// The file that writing `path` should change: symlinks are followed to their target (a
+/// dotfile manager keeps the real file elsewhere), even when the target does not exist yet.
+pub(crate) fn resolve_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::read_link(&p) {
+            Ok(target) => {
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Err(_) => return p,
+        }
+    }
+    p
+}
+
+/// Replaces the file `path` names with `bytes`, atomically, writing through symlinks and keeping
+/// the existing file's permissions.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = resolve_links(path);
+    write_atomic(&target, bytes, permissions(&target))
+}
+
+#[cfg(unix)]
+fn permissions(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn permissions(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// An exclusive advisory lock on `path` (created if needed), held until the file is dropped.
+/// Waits up to `wait`; None when another process still holds it then.
+pub(crate) fn lock_file(path: &Path, wait: std::time::Duration) -> io::Result<Option<File>> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    let started = std::time::Instant::now();
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(Some(f)),
+            Err(fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 pub(crate) fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
@@ -99,6 +161,40 @@ pub(crate) fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn replacing_writes_through_links_and_keeps_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("dotfiles/overrides.toml");
+        fs::create_dir_all(real.parent().unwrap()).unwrap();
+        fs::write(&real, b"old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = d.path().join("config/overrides.toml");
+        fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("../dotfiles/overrides.toml", &link).unwrap();
+        replace_file(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // A dangling link is followed too: the file is created where it points.
+        let dangling = d.path().join("config/other.toml");
+        std::os::unix::fs::symlink("../dotfiles/other.toml", &dangling).unwrap();
+        replace_file(&dangling, b"x").unwrap();
+        assert_eq!(
+            fs::read(d.path().join("dotfiles/other.toml")).unwrap(),
+            b"x"
+        );
+    }
 
     #[test]
     fn atomic_write_creates_dirs_and_leaves_no_temp() {

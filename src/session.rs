@@ -140,26 +140,43 @@ impl Session {
         tool: Tool,
         mut entry: OverrideEntry,
     ) -> Result<OverrideEntry, Fatal> {
-        self.reload_overrides()?;
         entry.recorded =
             Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
-        let text = Overrides::with_entry(&self.overrides_text, tool, &entry);
-        write_overrides(&self.ctx, &text)?;
-        self.reload_overrides()?;
+        self.edit_overrides(|text| Some(Overrides::with_entry(text, tool, &entry)))?;
         Ok(entry)
     }
 
     /// Forgets `tool`'s override; false when it had none.
     pub(crate) fn clear_override(&mut self, tool: Tool) -> Result<bool, Fatal> {
-        self.reload_overrides()?;
-        match Overrides::without_entry(&self.overrides_text, tool) {
-            None => Ok(false),
-            Some(text) => {
-                write_overrides(&self.ctx, &text)?;
-                self.reload_overrides()?;
-                Ok(true)
-            }
+        self.edit_overrides(|text| Overrides::without_entry(text, tool))
+    }
+
+    /// Read-modify-write of the overrides file under its lock, so that two edits at once both
+    /// land; `edit` returns None to leave the file as it is. Returns whether it was written.
+    fn edit_overrides(&mut self, edit: impl FnOnce(&str) -> Option<String>) -> Result<bool, Fatal> {
+        let path = self.ctx.overrides_path();
+        let lock = path.with_extension("toml.lock");
+        let guard = fsutil::lock_file(&lock, std::time::Duration::from_secs(10))
+            .map_err(|e| Fatal(format!("cannot lock {}: {e}", lock.display())))?;
+        if guard.is_none() {
+            return Err(Fatal(format!(
+                "another aladdin-doctor is editing {} and still holds {}; try again in a moment",
+                path.display(),
+                lock.display()
+            )));
         }
+        self.reload_overrides()?;
+        let Some(text) = edit(&self.overrides_text) else {
+            return Ok(false);
+        };
+        fsutil::replace_file(&path, text.as_bytes()).map_err(|e| {
+            Fatal(format!(
+                "cannot write the overrides file {}: {e}",
+                path.display()
+            ))
+        })?;
+        self.reload_overrides()?;
+        Ok(true)
     }
 
     /// The report every mode ends with: text (coloured only on a terminal) or JSON.
@@ -212,16 +229,6 @@ fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
     };
     let parsed = Overrides::parse(&text, &path.display().to_string())?;
     Ok((text, parsed))
-}
-
-fn write_overrides(ctx: &Context, text: &str) -> Result<(), Fatal> {
-    let path = ctx.overrides_path();
-    fsutil::write_atomic(&path, text.as_bytes(), None).map_err(|e| {
-        Fatal(format!(
-            "cannot write the overrides file {}: {e}",
-            path.display()
-        ))
-    })
 }
 
 /// The tools to look at: the manifest's, narrowed by `--only`.

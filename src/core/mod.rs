@@ -5,6 +5,7 @@ pub(crate) mod checksum;
 pub(crate) mod diagnose;
 pub(crate) mod envline;
 pub(crate) mod failure;
+pub(crate) mod inert;
 pub(crate) mod manifest;
 pub(crate) mod observation;
 pub(crate) mod outcome;

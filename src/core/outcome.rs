@@ -103,9 +103,24 @@ pub(crate) enum PrivilegedError {
     Failed { command: String, status: String },
 }
 
+/// Why the bin dir cannot take an install (found before anything is downloaded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum BinDirProblem {
+    /// The bin dir's path is a file.
+    NotADirectory,
+    /// It cannot be created or written.
+    NotWritable { detail: String },
+    /// The binary's place in it is taken by a directory.
+    DestIsDirectory { dest: PathBuf },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ApplyError {
     Lock(LockError),
+    BinDir {
+        path: PathBuf,
+        problem: BinDirProblem,
+    },
     /// The HTTP client could not be built.
     Setup {
         detail: String,
@@ -144,6 +159,7 @@ pub(crate) fn error_kind(e: &ApplyError) -> &'static str {
     use crate::core::failure::{FetchErrorKind as F, IoProblem};
     match e {
         ApplyError::Lock(_) => "lock",
+        ApplyError::BinDir { .. } => "bin_dir",
         ApplyError::Setup { .. } => "setup",
         ApplyError::Fetch(f) => match &f.kind {
             F::NotFound { .. } => "not_found",

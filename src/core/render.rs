@@ -3,7 +3,7 @@
 
 use crate::core::diagnose::{Finding, Layout, Note, PathFix, Remedy, SeenError, Stale, Status};
 use crate::core::observation::WarningKind;
-use crate::core::outcome::{ApplyError, Done, Outcome, Refusal, Rollback};
+use crate::core::outcome::{ApplyError, BinDirProblem, Done, Outcome, Refusal, Rollback};
 use crate::core::tool::Tool;
 use crate::core::vbox;
 
@@ -222,6 +222,20 @@ pub(crate) fn outcome_word(o: &Outcome) -> String {
 pub(crate) fn apply_error(e: &ApplyError) -> String {
     match e {
         ApplyError::Lock(e) => e.to_string(),
+        ApplyError::BinDir { path, problem } => match problem {
+            BinDirProblem::NotADirectory => format!(
+                "the bin dir {} is a file, not a directory: move it away, or choose another bin dir with --bin-dir or ALADDIN_BIN",
+                path.display()
+            ),
+            BinDirProblem::NotWritable { detail } => format!(
+                "cannot write to the bin dir {} ({detail}): fix its permissions, or choose another bin dir with --bin-dir or ALADDIN_BIN",
+                path.display()
+            ),
+            BinDirProblem::DestIsDirectory { dest } => format!(
+                "{} is a directory where the binary belongs: remove or rename it",
+                dest.display()
+            ),
+        },
         ApplyError::Setup { detail } => format!("cannot set up downloads: {detail}"),
         ApplyError::Fetch(e) => e.to_string(),
         ApplyError::Install { dest, error } => {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::core::diagnose::{Finding, Fix, Layout, Remedy, Seen, SeenError, Status};
+use crate::core::inert::inert;
 use crate::core::outcome::{Done, Outcome};
 use crate::core::render;
 
@@ -104,8 +105,8 @@ pub(crate) fn text(
         dim(&format!(
             "aladdin-doctor · {} · pins from {} · bin dir {} ({on_path})",
             l.platform,
-            header.manifest,
-            l.bin_dir.display()
+            inert(&header.manifest),
+            inert(&l.bin_dir.display().to_string())
         ))
     );
     let _ = writeln!(out);
@@ -122,7 +123,7 @@ pub(crate) fn text(
         let path = f
             .found
             .as_ref()
-            .map(|s| s.path.display().to_string())
+            .map(|s| inert(&s.path.display().to_string()).into_owned())
             .unwrap_or_default();
         let row = format!(
             "[{}] {:<10} {} {:<found_w$}  pinned {:<14} {}",
@@ -130,12 +131,12 @@ pub(crate) fn text(
             f.tool.name(),
             paint(mark, &format!("{:<10}", verdict(f))),
             found,
-            f.pinned,
+            inert(&f.pinned),
             path
         );
         let _ = writeln!(out, "{}", row.trim_end());
         for line in detail_lines(f, outcome_of(outcomes, f), l) {
-            let _ = writeln!(out, "    {line}");
+            let _ = writeln!(out, "    {}", inert(&line));
         }
     }
 
@@ -174,7 +175,10 @@ pub(crate) fn text(
 fn found_text(f: &Finding) -> String {
     match &f.found {
         None => "—".into(),
-        Some(s) => s.version.clone().unwrap_or_else(|| "?".into()),
+        Some(s) => s
+            .version
+            .as_deref()
+            .map_or_else(|| "?".into(), |v| inert(v).into_owned()),
     }
 }
 
@@ -505,6 +509,44 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(v["ok"], false);
         insta::assert_snapshot!(j);
+    }
+
+    #[test]
+    fn what_tools_print_cannot_reach_the_terminal_raw() {
+        let m = Manifest::embedded().unwrap();
+        let evil = "\x1b]0;pwned\x07\x1b[2J";
+        let obs = vec![Observation {
+            tool: Tool::Kubectl,
+            copies: vec![copy(
+                "/usr/bin/kubectl",
+                Origin::Path(0),
+                CopyState::Failed {
+                    failure: ProbeFailure::NoVersion {
+                        command: "kubectl version --client".into(),
+                        exit: Some(0),
+                        said: Some(format!("Client Version: {evil}")),
+                    },
+                    output: None,
+                },
+            )],
+        }];
+        let l = layout(Some(0));
+        let f = diagnose(&m, &obs, &Overrides::default(), &l);
+        let h = Header {
+            layout: l,
+            manifest: format!("/tmp/{evil}/versions.toml"),
+        };
+        for colour in [false, true] {
+            let t = text(&f, &[], &h, colour);
+            assert!(
+                !t.contains('\x07') && !t.contains("\x1b]") && !t.contains("\x1b[2J"),
+                "{t:?}"
+            );
+            assert!(t.contains("Client Version: \\x1b]0;pwned\\x07"), "{t}");
+        }
+        // JSON keeps the exact bytes, escaped the JSON way.
+        let j: serde_json::Value = serde_json::from_str(&json(&f, &[], &h)).unwrap();
+        assert!(j["tools"][0]["error"].as_str().unwrap().contains(evil));
     }
 
     #[test]

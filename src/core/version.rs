@@ -39,6 +39,9 @@ pub(crate) enum VersionError {
     NoMinor(String),
     #[error("`{0}` has a number too large to be a version component")]
     TooLarge(String),
+    /// Control characters or other bytes no release name has (shown escaped).
+    #[error("`{0}` holds characters no version has")]
+    Unprintable(String),
 }
 
 const PRERELEASE_WORDS: [&str; 5] = ["alpha", "beta", "rc", "pre", "preview"];
@@ -52,6 +55,11 @@ impl Version {
         let s = s.split([' ', '\t', ',', '\r', '\n']).next().unwrap_or("");
         if s.is_empty() {
             return Err(VersionError::Empty);
+        }
+        if !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(VersionError::Unprintable(
+                crate::core::inert::inert(s).into_owned(),
+            ));
         }
         let raw = s.to_string();
 
@@ -382,6 +390,14 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_version() {
+        assert!(matches!(
+            Version::parse("1.30.6\x1b]0;pwned\x07"),
+            Err(VersionError::Unprintable(e)) if e == "1.30.6\\x1b]0;pwned\\x07"
+        ));
+        assert!(matches!(
+            Version::parse("1.30.6\u{202e}"),
+            Err(VersionError::Unprintable(_))
+        ));
         assert_eq!(Version::parse(""), Err(VersionError::Empty));
         assert!(matches!(
             Version::parse("latest"),

@@ -90,7 +90,16 @@ pub(crate) fn previous_path(dest: &Path) -> PathBuf {
         .join(dest.file_name().expect("dest has a name"))
 }
 
-/// What `commit` changed, so that it can be undone.
+/// Marks `dest` as installed by us and not yet re-probed. A run killed between the rename and
+/// the re-probe leaves it behind, and the next install then knows that `dest` is not the user's
+/// binary: it must not take the place of the one kept in `.previous/`.
+fn pending_path(dest: &Path) -> PathBuf {
+    let dir = dest.parent().expect("dest has a parent");
+    let name = dest.file_name().expect("dest has a name").to_string_lossy();
+    dir.join(PREVIOUS_DIR).join(format!(".pending-{name}"))
+}
+
+/// What `commit` changed, so that it can be undone (or confirmed).
 #[derive(Debug)]
 pub(crate) struct Committed {
     pub(crate) dest: PathBuf,
@@ -98,19 +107,32 @@ pub(crate) struct Committed {
     pub(crate) previous: Option<PathBuf>,
 }
 
-/// Renames the staged file over `dest`, keeping the old binary first.
+/// Renames the staged file over `dest`, keeping the old binary first (unless the old one is an
+/// unverified install of ours: then the binary kept before it stays kept).
 pub(crate) fn commit(staged: TempFile, dest: &Path) -> Result<Committed, InstallError> {
     let dir = dest.parent().expect("dest has a parent");
-    let previous = if fs::symlink_metadata(dest).is_ok() {
-        let keep = previous_path(dest);
-        let keep_dir = keep.parent().expect("has parent");
-        fs::create_dir_all(keep_dir).map_err(io_at(keep_dir))?;
+    let keep = previous_path(dest);
+    let keep_dir = keep.parent().expect("has parent").to_path_buf();
+    fs::create_dir_all(&keep_dir).map_err(io_at(&keep_dir))?;
+    let pending = pending_path(dest);
+    let ours_unverified = pending.exists();
+    let previous = if fs::symlink_metadata(dest).is_err() {
+        None
+    } else if ours_unverified {
+        keep.exists().then_some(keep)
+    } else {
         let _ = fs::remove_file(&keep);
         keep_previous(dest, &keep)?;
         Some(keep)
-    } else {
-        None
     };
+    fsutil::create_new(&pending)
+        .map(drop)
+        .or_else(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(e),
+        })
+        .map_err(io_at(&pending))?;
+    fsutil::sync_dir(&keep_dir);
     fs::rename(staged.path(), dest).map_err(io_at(dest))?;
     staged.keep();
     fsutil::sync_dir(dir);
@@ -118,6 +140,11 @@ pub(crate) fn commit(staged: TempFile, dest: &Path) -> Result<Committed, Install
         dest: dest.to_path_buf(),
         previous,
     })
+}
+
+/// The re-probe found the pin: `dest` is verified.
+pub(crate) fn confirm(c: &Committed) {
+    let _ = fs::remove_file(pending_path(&c.dest));
 }
 
 /// Unix: a hard link, so `dest` never disappears (the rename over it is atomic).
@@ -140,9 +167,8 @@ pub(crate) fn rollback(c: &Committed) -> io::Result<()> {
         Some(prev) => fs::rename(prev, &c.dest)?,
         None => fs::remove_file(&c.dest)?,
     }
-    if let Some(dir) = c.previous.as_ref().and_then(|p| p.parent()) {
-        let _ = fs::remove_dir(dir); // only if empty
-    }
+    let _ = fs::remove_file(pending_path(&c.dest));
+    let _ = fs::remove_dir(previous_path(&c.dest).parent().expect("has parent")); // if empty
     fsutil::sync_dir(c.dest.parent().expect("has parent"));
     Ok(())
 }
@@ -172,6 +198,34 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["artifact", "kubectl"]);
+    }
+
+    #[test]
+    fn an_unverified_install_never_replaces_the_kept_binary() {
+        let d = tempfile::tempdir().unwrap();
+        let dest = d.path().join("kubectl");
+        fs::write(&dest, b"mine").unwrap();
+        let stage_bytes = |b: &[u8]| {
+            // A new file each time: `stage` hard-links a raw binary, so rewriting one in place
+            // would change what is installed.
+            let art = d.path().join(String::from_utf8_lossy(b).as_ref());
+            fs::write(&art, b).unwrap();
+            stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap()
+        };
+        // A run is killed after its rename, before the re-probe: `bad` is in place, unverified.
+        let c = commit(stage_bytes(b"bad"), &dest).unwrap();
+        std::mem::forget(c);
+        // The next run keeps "mine" as the previous binary, not "bad"...
+        let c = commit(stage_bytes(b"good"), &dest).unwrap();
+        assert_eq!(fs::read(c.previous.as_ref().unwrap()).unwrap(), b"mine");
+        // ...so its roll-back gives the user's binary back.
+        rollback(&c).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"mine");
+        // A confirmed install is the user's now: the next one keeps it.
+        let c = commit(stage_bytes(b"good"), &dest).unwrap();
+        confirm(&c);
+        let c = commit(stage_bytes(b"newer"), &dest).unwrap();
+        assert_eq!(fs::read(c.previous.as_ref().unwrap()).unwrap(), b"good");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
+use crate::core::inert::inert_lines;
 use crate::core::outcome::{ApplyError, Done};
 use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
@@ -31,7 +32,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
             session.ctx.mirror.as_deref(),
             |t| session.tools.contains(&t),
         );
-        emit(&plan.render(&findings, &session.layout()))?;
+        emit(&inert_lines(&plan.render(&findings, &session.layout())))?;
         return Ok(exit_code(&findings, &[]));
     }
 

@@ -1,6 +1,7 @@
 //! `override TOOL`: keep the version installed now instead of the pin (or `--clear` it).
 
 use crate::core::diagnose::SeenError;
+use crate::core::inert::inert_lines;
 use crate::core::overrides::OverrideEntry;
 use crate::core::render;
 use crate::core::tool::Tool;
@@ -23,11 +24,13 @@ pub(crate) async fn run(
 
     if clear {
         if session.clear_override(tool)? {
-            emit(&format!(
+            emit(&inert_lines(&format!(
                 "{tool}: override cleared; it is checked against the pin {pin} again\n"
-            ))?;
+            )))?;
         } else {
-            emit(&format!("{tool} has no override; nothing to clear\n"))?;
+            emit(&inert_lines(&format!(
+                "{tool} has no override; nothing to clear\n"
+            )))?;
         }
         return Ok(EXIT_OK);
     }
@@ -54,10 +57,10 @@ pub(crate) async fn run(
         )));
     };
     if found.satisfies {
-        emit(&format!(
+        emit(&inert_lines(&format!(
             "{tool} {version} at {} already satisfies the pin {pin}; nothing to keep\n",
             found.path.display(),
-        ))?;
+        )))?;
         return Ok(EXIT_OK);
     }
     let entry = OverrideEntry {
@@ -68,10 +71,10 @@ pub(crate) async fn run(
         recorded: None,
     };
     session.save_override(tool, entry)?;
-    emit(&format!(
+    emit(&inert_lines(&format!(
         "{tool} {version} at {} is kept instead of {pin} (recorded in {}); it is reported again if the pin or the binary changes\n",
         found.path.display(),
         path.display()
-    ))?;
+    )))?;
     Ok(EXIT_OK)
 }

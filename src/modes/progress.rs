@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::core::inert::inert;
 use crate::core::progress::{Event, Phase, Progress};
 use crate::core::tool::Tool;
 
@@ -31,7 +32,7 @@ impl Progress for Lines {
             Event::Note(n) => n,
             Event::Bytes { .. } => return,
         };
-        let _ = writeln!(std::io::stderr(), "{line}");
+        let _ = writeln!(std::io::stderr(), "{}", inert(&line));
     }
 }
 
@@ -95,7 +96,7 @@ impl Progress for Bars {
                 let text = if detail.is_empty() {
                     phase.word().to_string()
                 } else {
-                    format!("{} {detail}", phase.word())
+                    format!("{} {}", phase.word(), inert(&detail))
                 };
                 match phase {
                     Phase::Done | Phase::Failed => b.finish_with_message(text),
@@ -103,7 +104,7 @@ impl Progress for Bars {
                 }
             }
             Event::Note(n) => {
-                let _ = self.multi.println(n);
+                let _ = self.multi.println(inert(&n));
             }
         }
     }

@@ -616,14 +616,7 @@ fn classify(url: &str, e: reqwest::Error, stall: Duration) -> FetchError {
     while let Some(s) = source {
         detail.push_str(": ");
         detail.push_str(&s.to_string());
-        if let Some(r) = s.downcast_ref::<rustls::Error>() {
-            tls = Some(tls_problem(r));
-        }
-        if let Some(r) = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
+        if let Some(r) = rustls_error(s) {
             tls = Some(tls_problem(r));
         }
         source = s.source();
@@ -637,6 +630,17 @@ fn classify(url: &str, e: reqwest::Error, stall: Duration) -> FetchError {
         Kind::Transport { detail }
     };
     FetchError::new(url, kind)
+}
+
+/// The rustls error in `e`, also when io errors wrap it (tokio-rustls wraps it in an
+/// `io::Error`, which hyper-rustls wraps in another).
+fn rustls_error<'a>(mut e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
 }
 
 fn tls_problem(e: &rustls::Error) -> TlsProblem {

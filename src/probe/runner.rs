@@ -16,6 +16,8 @@ use crate::core::tool::Tool;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
 pub(crate) const MAX_OUTPUT: usize = 64 * 1024;
+/// How long output is still read after the tool itself has exited.
+const EXIT_GRACE: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ProbeOptions {
@@ -190,22 +192,40 @@ async fn run(
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
 
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let work = async {
+        let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
         let waiting = async {
             let status = child.wait().await;
             // The tool is gone; anything it left running in its group would hold our pipes open.
             kill_group(pid);
+            let _ = exited_tx.send(());
             status
         };
-        let (status, out, err) = tokio::join!(waiting, read_bounded(stdout), read_bounded(stderr));
-        (status, out, err)
+        // Read until both pipes close, or for a short grace once the tool itself has exited: a
+        // daemon it started in a session of its own (`setsid … &`) escapes the group kill and
+        // can hold the pipes for as long as it lives.
+        let reading = async {
+            let both =
+                async { tokio::join!(read_into(stdout, &mut out), read_into(stderr, &mut err)) };
+            let drained = async {
+                if exited_rx.await.is_ok() {
+                    tokio::time::sleep(EXIT_GRACE).await;
+                }
+            };
+            tokio::select! {
+                _ = both => {}
+                _ = drained => {}
+            }
+        };
+        tokio::join!(waiting, reading).0
     };
     match tokio::time::timeout_at(deadline, work).await {
-        Ok((status, stdout, stderr)) => {
+        Ok(status) => {
             let code = status.ok().and_then(|s| s.code());
             Ok(RawOutput {
-                stdout,
-                stderr,
+                stdout: String::from_utf8_lossy(&out).into_owned(),
+                stderr: String::from_utf8_lossy(&err).into_owned(),
                 code,
             })
         }
@@ -234,11 +254,11 @@ async fn spawn(cmd: &mut Command) -> std::io::Result<tokio::process::Child> {
     }
 }
 
-async fn read_bounded<R: AsyncRead + Unpin>(pipe: Option<R>) -> String {
-    let Some(mut pipe) = pipe else {
-        return String::new();
-    };
-    let mut kept = Vec::new();
+/// Reads `pipe` to its end into `kept`, keeping at most `MAX_OUTPUT` bytes and draining the
+/// rest (so the tool never blocks on a full pipe). What was read stays in `kept` if the read is
+/// abandoned.
+async fn read_into<R: AsyncRead + Unpin>(pipe: Option<R>, kept: &mut Vec<u8>) {
+    let Some(mut pipe) = pipe else { return };
     let mut buf = [0u8; 8192];
     loop {
         match pipe.read(&mut buf).await {
@@ -249,7 +269,6 @@ async fn read_bounded<R: AsyncRead + Unpin>(pipe: Option<R>) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&kept).into_owned()
 }
 
 #[cfg(unix)]

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wr
 use super::model::*;
 use super::update::plan_lines;
 use crate::core::diagnose::{Finding, Seen};
+use crate::core::inert::inert;
 use crate::core::outcome::Done;
 use crate::core::plan::mirror_url;
 use crate::core::progress::Phase as Step;
@@ -189,12 +190,29 @@ fn spinner(m: &Model) -> &'static str {
 fn found_text(f: &Finding) -> String {
     match &f.found {
         None => "—".into(),
-        Some(s) => format!(
+        Some(s) => inert(&format!(
             "{} {}",
             s.version.as_deref().unwrap_or("?"),
             s.path.display()
-        ),
+        ))
+        .into_owned(),
     }
+}
+
+/// Every span of `lines` made inert: what tools, servers and file names say is shown, never
+/// obeyed (ratatui drops control characters; this shows them).
+fn inert_text(lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|mut l| {
+            for span in &mut l.spans {
+                if let std::borrow::Cow::Owned(clean) = inert(&span.content) {
+                    span.content = clean.into();
+                }
+            }
+            l
+        })
+        .collect()
 }
 
 fn human_bytes(n: f64) -> String {
@@ -386,7 +404,7 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
         }
     }
     f.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(inert_text(lines))
             .wrap(Wrap { trim: false })
             .block(Block::bordered().title(title)),
         area,
@@ -554,9 +572,9 @@ fn version_or_error(s: &Seen) -> String {
 
 fn status_line(m: &Model) -> String {
     let summary = phase_line(m);
-    match &m.status {
+    match m.status.as_deref().map(inert) {
         Some(s) if matches!(m.phase, Phase::Ready | Phase::Done) => format!("{s} · {summary}"),
-        Some(s) => s.clone(),
+        Some(s) => s.into_owned(),
         None => summary,
     }
 }
@@ -943,6 +961,41 @@ mod tests {
             );
             insta::assert_snapshot!(format!("sudo_{w}x{h}"), screen(&sudo, w, h));
         }
+    }
+
+    #[test]
+    fn what_tools_print_is_shown_escaped() {
+        let mut m = fresh();
+        for t in Tool::ALL {
+            let mut o = observation(t);
+            if t == Tool::Kubectl {
+                o.copies = vec![copy(
+                    "/usr/bin/kubectl",
+                    Origin::Path(1),
+                    CopyState::Failed {
+                        failure: ProbeFailure::NoVersion {
+                            command: "kubectl version --client".into(),
+                            exit: Some(0),
+                            said: Some("\x1b]0;pwned\x07".into()),
+                        },
+                        output: Some(RawOutput::new("\x1b[2Jfake\n", "", 0)),
+                    },
+                )];
+            }
+            update(
+                &mut m,
+                Msg::Probed {
+                    generation: 1,
+                    observation: o,
+                },
+            );
+        }
+        select(&mut m, Tool::Kubectl);
+        let s = screen(&m, 120, 40);
+        assert!(s.contains("\\x1b]0;pwned\\x07"), "{s}");
+        key(&mut m, Key::Char('d'));
+        let s = screen(&m, 120, 40);
+        assert!(s.contains("\\x1b[2Jfake"), "{s}");
     }
 
     #[test]

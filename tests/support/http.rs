@@ -31,6 +31,10 @@ pub enum Route {
     Drip(Arc<Vec<u8>>, usize, u64),
     /// The nth request gets the nth route; the last one repeats.
     Sequence(Vec<Route>),
+    /// Claims this Content-Length, then sends zeros for as long as the client reads.
+    Claim(u64),
+    /// No Content-Length; zeros until the client goes away.
+    Endless,
 }
 
 #[derive(Clone, Debug)]
@@ -326,8 +330,29 @@ fn respond(
             }
             Ok(())
         }
+        Route::Claim(len) => {
+            head(
+                stream,
+                "200 OK",
+                &[octets, ("Content-Length", len.to_string())],
+            )?;
+            endless(stream, stop)
+        }
+        Route::Endless => {
+            head(stream, "200 OK", &[octets])?;
+            endless(stream, stop)
+        }
         Route::Sequence(_) => unreachable!("resolved by handle"),
     }
+}
+
+/// Zeros until the peer stops reading (or the server stops).
+fn endless(stream: &mut TcpStream, stop: &AtomicBool) -> std::io::Result<()> {
+    let zeros = vec![0u8; 64 * 1024];
+    while !stop.load(Ordering::SeqCst) {
+        stream.write_all(&zeros)?;
+    }
+    Ok(())
 }
 
 /// Closes with RST instead of FIN (SO_LINGER with a zero timeout).

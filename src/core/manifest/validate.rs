@@ -485,6 +485,16 @@ impl Validator<'_> {
             );
             return false;
         }
+        let last = s.split(['?', '#']).next().unwrap_or(s).rsplit('/').next();
+        if matches!(last, Some("" | "." | "..")) {
+            self.push(
+                u.span(),
+                key.into(),
+                format!("`{s}` does not end in a file name"),
+                "the URL must name the file to download (its last segment becomes the file name)",
+            );
+            return false;
+        }
         if let Some(bad) = s
             .chars()
             .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\'))
