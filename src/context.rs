@@ -6,11 +6,13 @@
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::core::isolation;
 use crate::core::tool::{Os, Platform, Tool};
 use crate::net::fetch::Limits;
-use crate::probe::{ProbeOptions, SearchSpace};
+use crate::probe::{ProbeEnv, ProbeOptions, SearchSpace};
 
 /// What the command line says about the environment; flags beat environment variables.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +147,20 @@ impl Context {
             lock_timeout: settings.lock_timeout,
             probe: ProbeOptions {
                 timeout: settings.probe_timeout,
+                env: Arc::new(ProbeEnv {
+                    vars: std::env::vars_os()
+                        .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+                        .filter(|(k, _)| {
+                            isolation::WATCHED
+                                .iter()
+                                .any(|p| isolation::matches(p, k, platform.os))
+                        })
+                        .map(|(k, v)| (k, v.to_string_lossy().into_owned()))
+                        .collect(),
+                    home: home.clone().unwrap_or_else(|| PathBuf::from("/")),
+                    temp: std::env::temp_dir(),
+                    platform,
+                }),
             },
             cert_file: var("SSL_CERT_FILE").map(PathBuf::from),
         })

@@ -683,7 +683,8 @@ fn probes_get_closed_stdin_lc_all_c_and_no_shell() {
             delay: None,
             body: r#"[ "$LC_ALL" = C ] || { echo "LC_ALL=$LC_ALL" >&2; exit 3; }
 if read -r line; then echo "stdin was open: $line" >&2; exit 4; fi
-[ "$#" -eq 2 ] && [ "$1" = version ] && [ "$2" = --client ] || exit 5
+case "$*" in "version --client"|"version --client -o json") ;; *) exit 5 ;; esac
+[ "$1" = version ] && [ "$2" = --client ] || exit 6
 echo 'Client Version: v1.30.6'"#
                 .into(),
         },

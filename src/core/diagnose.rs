@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::core::isolation::{Config, Source};
 use crate::core::manifest::{Manifest, Satisfaction, ToolSpec};
 use crate::core::observation::{
-    Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, Warning, WarningKind,
+    AsUser, CannotRun, Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, Warning,
+    WarningKind,
 };
 use crate::core::overrides::{OverrideEntry, Overrides};
 use crate::core::tool::{Platform, Tool};
@@ -83,6 +85,18 @@ pub(crate) enum Remedy {
     SystemInstaller { file: String, url: String },
     /// VirtualBox is at the pin but cannot start VMs: its kernel driver needs fixing.
     RepairVirtualbox,
+    /// The binary is fine (the pin) but the user's own configuration makes its version command
+    /// fail for them: that configuration is what to fix, not the binary.
+    FixConfig {
+        /// The part to blame (None: no single part of it).
+        config: Option<Config>,
+        source: Option<Source>,
+        #[serde(skip_serializing)]
+        failure: ProbeFailure,
+    },
+    /// The binary may not run here (a noexec mount, a security policy, macOS quarantine):
+    /// reinstalling the same file changes nothing.
+    Unblock { path: PathBuf, quarantine: bool },
     /// versions.toml has no release of the tool for this platform.
     NoRelease { platform: Platform },
 }
@@ -96,6 +110,8 @@ impl Remedy {
             Remedy::UseBinDir { .. }
             | Remedy::SystemInstaller { .. }
             | Remedy::RepairVirtualbox
+            | Remedy::FixConfig { .. }
+            | Remedy::Unblock { .. }
             | Remedy::NoRelease { .. } => Some(Fix::Manual),
         }
     }
@@ -292,10 +308,31 @@ fn remedy(
         .iter()
         .flat_map(|f| f.warnings.iter())
         .any(|w| w.kind == WarningKind::VmsCannotStart);
+    let breaks = effective.and_then(|c| match &c.as_user {
+        Some(AsUser::Breaks { culprit, failure }) => Some(Remedy::FixConfig {
+            config: culprit.as_ref().map(|(c, _)| *c),
+            source: culprit.as_ref().map(|(_, s)| s.clone()),
+            failure: failure.clone(),
+        }),
+        _ => None,
+    });
     match status {
         Status::Ok if blocked => return Remedy::RepairVirtualbox,
+        Status::Ok if breaks.is_some() => return breaks.expect("checked"),
         Status::Ok | Status::Overridden => return Remedy::None,
         Status::Drift | Status::Missing | Status::Unknown => {}
+    }
+    if let Some(c) = effective
+        && let CopyState::Failed {
+            failure: ProbeFailure::CannotRun { cause, .. },
+            ..
+        } = &c.state
+        && matches!(cause, CannotRun::Blocked | CannotRun::KilledAtStart)
+    {
+        return Remedy::Unblock {
+            path: c.path.clone(),
+            quarantine: *cause == CannotRun::KilledAtStart,
+        };
     }
     let Some(artifact) = spec.artifact(layout.platform) else {
         return Remedy::NoRelease {
@@ -394,6 +431,7 @@ pub(crate) mod tests {
             origin,
             in_bin_dir: path.starts_with("/h/.aladdin/bin/"),
             state,
+            as_user: None,
         }
     }
 

@@ -1,11 +1,13 @@
 //! PURE: the functional core. Nothing here does I/O: no processes, network, files, terminal or
 //! environment. Every module is tested with plain data.
 
+pub(crate) mod binfmt;
 pub(crate) mod checksum;
 pub(crate) mod diagnose;
 pub(crate) mod envline;
 pub(crate) mod failure;
 pub(crate) mod inert;
+pub(crate) mod isolation;
 pub(crate) mod manifest;
 pub(crate) mod observation;
 pub(crate) mod outcome;

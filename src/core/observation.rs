@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::isolation::{Config, Source};
 use crate::core::tool::Tool;
 use crate::core::version::Version;
 
@@ -20,6 +21,21 @@ pub(crate) struct Copy {
     pub(crate) origin: Origin,
     pub(crate) in_bin_dir: bool,
     pub(crate) state: CopyState,
+    /// For the copy PATH runs: how it fares with the user's own configuration.
+    pub(crate) as_user: Option<AsUser>,
+}
+
+/// The version command run as the user runs it (their configuration, but nothing written).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AsUser {
+    /// It works with their configuration too.
+    Same,
+    /// It fails with their configuration; keeping `culprit` away makes it work (None: no
+    /// single part of it does).
+    Breaks {
+        culprit: Option<(Config, Source)>,
+        failure: ProbeFailure,
+    },
 }
 
 /// How a copy was found.
@@ -75,6 +91,8 @@ pub(crate) struct RawOutput {
     pub(crate) stderr: String,
     /// None when killed by a signal.
     pub(crate) code: Option<i32>,
+    /// The signal that killed it.
+    pub(crate) signal: Option<i32>,
 }
 
 impl RawOutput {
@@ -84,6 +102,7 @@ impl RawOutput {
             stdout: stdout.to_string(),
             stderr: stderr.to_string(),
             code: Some(code),
+            signal: None,
         }
     }
 }
@@ -117,8 +136,8 @@ pub(crate) enum WarningKind {
 pub(crate) enum ProbeFailure {
     /// `command` did not answer within `after` and was stopped.
     TimedOut { command: String, after: Duration },
-    /// The binary could not be started.
-    CannotRun { path: String, detail: String },
+    /// The binary cannot run on this machine.
+    CannotRun { path: String, cause: CannotRun },
     /// `command` ended without printing a version; `said` is its first non-empty line.
     NoVersion {
         command: String,
@@ -139,6 +158,7 @@ impl ProbeFailure {
         match self {
             ProbeFailure::TimedOut { .. } => "timed_out",
             ProbeFailure::CannotRun { .. } => "cannot_run",
+
             ProbeFailure::NoVersion { .. } => "no_version",
             ProbeFailure::NotAVersion { .. } => "not_a_version",
             ProbeFailure::Podman { .. } => "podman",
@@ -155,7 +175,32 @@ impl std::fmt::Display for ProbeFailure {
                 "`{command}` did not answer within {} and was stopped",
                 human_duration(*after)
             ),
-            ProbeFailure::CannotRun { path, detail } => write!(f, "could not run {path}: {detail}"),
+            ProbeFailure::CannotRun { path, cause } => match cause {
+                CannotRun::Foreign { built_for, here } => {
+                    write!(f, "{path} is built for {built_for}; this machine is {here}")
+                }
+                CannotRun::MissingInterpreter {
+                    interpreter: Some(i),
+                } => write!(f, "{path} cannot start: its interpreter {i} is missing"),
+                CannotRun::MissingInterpreter { interpreter: None } => write!(
+                    f,
+                    "{path} cannot start: the program loader it names is missing (built for another system?)"
+                ),
+                CannotRun::MissingLibrary { library } => write!(
+                    f,
+                    "{path} cannot start: the shared library {library} is missing"
+                ),
+                CannotRun::Blocked => write!(
+                    f,
+                    "{path} may not be executed here: its file system is mounted noexec, or a security policy blocks it"
+                ),
+                CannotRun::KilledAtStart => write!(
+                    f,
+                    "{path} was killed as it started, before printing anything (on macOS: a quarantined or unsigned download)"
+                ),
+                CannotRun::Loop => write!(f, "{path} is a symlink or #! loop"),
+                CannotRun::Other { detail } => write!(f, "could not run {path}: {detail}"),
+            },
             ProbeFailure::NoVersion {
                 command,
                 exit,
@@ -187,6 +232,32 @@ impl std::fmt::Display for ProbeFailure {
             }
         }
     }
+}
+
+/// Why a binary cannot run here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CannotRun {
+    /// Its header says it is for another system (`built_for`, e.g. `linux-arm64`).
+    Foreign {
+        built_for: String,
+        here: String,
+    },
+    /// The `#!` interpreter or the ELF program loader it names does not exist.
+    MissingInterpreter {
+        interpreter: Option<String>,
+    },
+    /// The dynamic loader could not find a shared library.
+    MissingLibrary {
+        library: String,
+    },
+    /// An executable file that may not be executed (noexec mount, security policy).
+    Blocked,
+    /// Killed before it printed anything (macOS Gatekeeper or code signing).
+    KilledAtStart,
+    Loop,
+    Other {
+        detail: String,
+    },
 }
 
 /// `5 s`, or `1500 ms` when not a whole number of seconds.

@@ -2,6 +2,7 @@
 //! the one place they become sentences, for the text report, the JSON `hint` and the TUI.
 
 use crate::core::diagnose::{Finding, Layout, Note, PathFix, Remedy, SeenError, Stale, Status};
+use crate::core::isolation::Source;
 use crate::core::observation::WarningKind;
 use crate::core::outcome::{ApplyError, BinDirProblem, Done, Outcome, Refusal, Rollback};
 use crate::core::tool::Tool;
@@ -64,6 +65,32 @@ fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
                 .map(|w| w.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
+        ),
+        Remedy::FixConfig {
+            config,
+            source,
+            failure,
+        } => {
+            let whose = match (config, source) {
+                (Some(_), Some(src)) => format!("your {}", source_words(src)),
+                _ => "your configuration".to_string(),
+            };
+            format!(
+                "{tool} {} itself is fine, but with {whose} its version command fails for you ({failure}): fix or remove that; reinstalling {tool} would not help",
+                f.found_version().unwrap_or(pinned),
+            )
+        }
+        Remedy::Unblock {
+            path,
+            quarantine: true,
+        } => format!(
+            "macOS stopped {} from running: if you trust it, `xattr -d com.apple.quarantine {}`; otherwise remove it and let `aladdin-doctor --fix` install the pin",
+            path.display(),
+            path.display()
+        ),
+        Remedy::Unblock { path, .. } => format!(
+            "{} may not be executed where it is (a noexec mount or a security policy): install into a bin dir on another file system with --bin-dir or ALADDIN_BIN",
+            path.display()
         ),
         Remedy::NoRelease { platform } if tool == Tool::Virtualbox => format!(
             "VirtualBox {pinned} has no release for {platform} in versions.toml; use another minikube driver (e.g. docker) or ask the owners of versions.toml"
@@ -133,6 +160,20 @@ fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
             }
         }
     })
+}
+
+/// "~/.kube/kuberc", "KUBECTL_KUBERC and KUBERC".
+fn source_words(s: &Source) -> String {
+    match s {
+        Source::File(p) => p.display().to_string(),
+        Source::Directory(p) => format!("{} directory", p.display()),
+        Source::Variables(v) if v.is_empty() => "environment".to_string(),
+        Source::Variables(v) => format!(
+            "environment variable{} {}",
+            if v.len() == 1 { "" } else { "s" },
+            v.join(", ")
+        ),
+    }
 }
 
 fn path_fix(p: &PathFix, layout: &Layout) -> String {

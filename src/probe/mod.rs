@@ -6,5 +6,5 @@ pub(crate) mod locate;
 pub(crate) mod parse;
 pub(crate) mod runner;
 
-pub(crate) use locate::{SearchSpace, locate};
-pub(crate) use runner::{ProbeOptions, observe, observe_tool, probe_path, run_command};
+pub(crate) use locate::{Candidate, SearchSpace, locate};
+pub(crate) use runner::{ProbeEnv, ProbeOptions, observe, observe_tool, probe_path, run_command};

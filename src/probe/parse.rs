@@ -3,7 +3,8 @@
 //! The arguments never contact a cluster, Tiller or the docker daemon, and work on every release
 //! from the original pins (kubectl 1.8, helm 2.9, minikube 0.25, docker 17.09, VirtualBox 5.2)
 //! to today. Where a flag is missing in some release (helm 4 dropped `-c`), the next attempt
-//! runs.
+//! runs. Where a tool can print its version as JSON (kubectl `-o json` since 1.7, minikube
+//! `-o json` since 1.9.1), that is asked first and the text shapes are the fallback.
 
 use std::time::Duration;
 
@@ -15,11 +16,14 @@ use crate::core::version::Version;
 pub(crate) fn attempts(tool: Tool) -> &'static [&'static [&'static str]] {
     match tool {
         // `--client` keeps it off the API server; `--short` is gone since 1.28, so never use it.
-        Tool::Kubectl => &[&["version", "--client"]],
+        Tool::Kubectl => &[
+            &["version", "--client", "-o", "json"],
+            &["version", "--client"],
+        ],
         // helm 2 without -c dials Tiller for up to 300 s; helm 4 rejects -c, so retry without.
         Tool::Helm => &[&["version", "--short", "-c"], &["version", "--short"]],
         // `--short` / `-o` appeared only in 1.9.1.
-        Tool::Minikube => &[&["version"]],
+        Tool::Minikube => &[&["version", "-o", "json"], &["version"]],
         // `docker version` needs the daemon; `--version` never does.
         Tool::Docker => &[&["--version"]],
         Tool::Virtualbox => &[&["--version"]],
@@ -54,9 +58,11 @@ pub(crate) fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpre
     }
 
     let found = match tool {
-        Tool::Kubectl => kubectl(&stdout),
+        Tool::Kubectl => {
+            json_field(&stdout, &["clientVersion", "gitVersion"]).or_else(|| kubectl(&stdout))
+        }
         Tool::Helm => helm(&stdout),
-        Tool::Minikube => minikube(&stdout),
+        Tool::Minikube => json_field(&stdout, &["minikubeVersion"]).or_else(|| minikube(&stdout)),
         Tool::Docker => match docker(&stdout) {
             Err(podman) => return Interpretation::Failed(podman),
             Ok(v) => v,
@@ -74,6 +80,19 @@ pub(crate) fn interpret(tool: Tool, attempt: usize, out: &RawOutput) -> Interpre
         }),
         None => Interpretation::Failed(unreadable(tool, attempt, out.code, &stdout, &stderr)),
     }
+}
+
+/// The string at `path` in the first JSON object of `stdout` (a line may precede it, such as
+/// minikube's Rosetta warning); None when there is none.
+fn json_field(stdout: &str, path: &[&str]) -> Option<String> {
+    let start = stdout.find('{')?;
+    let mut values =
+        serde_json::Deserializer::from_str(&stdout[start..]).into_iter::<serde_json::Value>();
+    let mut v = values.next()?.ok()?;
+    for key in path {
+        v = v.get_mut(*key)?.take();
+    }
+    v.as_str().map(str::to_string)
 }
 
 fn normalise(s: &str) -> String {
@@ -296,13 +315,51 @@ mod tests {
     }
 
     #[test]
+    fn json_first_text_as_the_fallback() {
+        // kubectl -o json [local 1.27, 1.33; the gcloud dispatcher].
+        let j = r#"{
+  "clientVersion": {
+    "major": "1",
+    "minor": "33",
+    "gitVersion": "v1.33.1",
+    "platform": "linux/amd64"
+  },
+  "kustomizeVersion": "v5.6.0"
+}"#;
+        assert_eq!(ver(Tool::Kubectl, j, "", 0), "1.33.1");
+        // A wrapper that prints text even when asked for JSON.
+        assert_eq!(
+            ver(Tool::Kubectl, "Client Version: v1.28.15\n", "", 0),
+            "1.28.15"
+        );
+        // Before -o existed: the next attempt.
+        let old = RawOutput::new("", "Error: unknown shorthand flag: 'o' in -o\n", 1);
+        assert_eq!(interpret(Tool::Kubectl, 0, &old), Interpretation::TryNext);
+        // minikube -o json (1.9.1+), after a Rosetta warning line.
+        let m = "! minikube is running under Rosetta\n{\"commit\":\"8220a6eb\",\"minikubeVersion\":\"v1.32.0\"}\n";
+        assert_eq!(ver(Tool::Minikube, m, "", 0), "1.32.0");
+        let m09 = RawOutput::new("", "Error: unknown shorthand flag: 'o' in -o\n", 64);
+        assert_eq!(interpret(Tool::Minikube, 0, &m09), Interpretation::TryNext);
+        assert_eq!(
+            read(
+                Tool::Minikube,
+                1,
+                RawOutput::new("minikube version: v0.25.0\n", "", 0)
+            )
+            .version
+            .raw,
+            "0.25.0"
+        );
+    }
+
+    #[test]
     fn kubectl_failure_names_the_command_and_what_it_said() {
         let out = RawOutput::new(
             "",
             "error: unknown flag: --client\nSee 'kubectl version --help' for usage.\n",
             1,
         );
-        match interpret(Tool::Kubectl, 0, &out) {
+        match interpret(Tool::Kubectl, 1, &out) {
             Interpretation::Failed(f) => {
                 assert_eq!(
                     f,
@@ -318,7 +375,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match interpret(Tool::Kubectl, 0, &RawOutput::new("", "", 0)) {
+        match interpret(Tool::Kubectl, 1, &RawOutput::new("", "", 0)) {
             Interpretation::Failed(f) => {
                 assert!(matches!(f, ProbeFailure::NoVersion { said: None, .. }));
                 assert!(f.to_string().contains("printed nothing"), "{f}");
@@ -471,7 +528,11 @@ mod tests {
 
     #[test]
     fn attempts_never_reach_a_server() {
-        assert_eq!(attempts(Tool::Kubectl)[0], ["version", "--client"]);
+        assert_eq!(
+            attempts(Tool::Kubectl)[0],
+            ["version", "--client", "-o", "json"]
+        );
+        assert_eq!(attempts(Tool::Kubectl)[1], ["version", "--client"]);
         assert!(
             attempts(Tool::Helm)
                 .iter()

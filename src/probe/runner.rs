@@ -9,10 +9,18 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use super::parse::{self, Interpretation};
 use super::{SearchSpace, locate};
-use crate::core::observation::{Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput};
-use crate::core::tool::Tool;
+use crate::core::binfmt;
+use crate::core::isolation::{self, Isolation};
+use crate::core::observation::{
+    AsUser, CannotRun, Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, clip,
+};
+use crate::core::tool::{Os, Platform, Tool};
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
 pub(crate) const MAX_OUTPUT: usize = 64 * 1024;
@@ -23,7 +31,38 @@ const EXIT_GRACE: Duration = Duration::from_millis(250);
 pub(crate) struct ProbeOptions {
     /// Overrides every tool's own timeout (`--probe-timeout`).
     pub(crate) timeout: Option<Duration>,
+    pub(crate) env: Arc<ProbeEnv>,
 }
+
+/// What a probe needs to know of the environment (read once, by the context).
+#[derive(Clone, Debug)]
+pub(crate) struct ProbeEnv {
+    /// The inherited variables a probe may remove or name (`isolation::WATCHED`).
+    pub(crate) vars: BTreeMap<String, String>,
+    pub(crate) home: PathBuf,
+    /// Where each probe's temp dir is made.
+    pub(crate) temp: PathBuf,
+    pub(crate) platform: Platform,
+}
+
+impl Default for ProbeEnv {
+    fn default() -> Self {
+        ProbeEnv {
+            vars: BTreeMap::new(),
+            home: PathBuf::from("/"),
+            temp: PathBuf::from("/tmp"),
+            platform: Platform::from_rust(std::env::consts::OS, std::env::consts::ARCH).unwrap_or(
+                Platform {
+                    os: Os::Linux,
+                    arch: crate::core::tool::Arch::Amd64,
+                },
+            ),
+        }
+    }
+}
+
+/// The as-user check is a second look, not the reading: it may not hold a run up for long.
+const AS_USER_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl ProbeOptions {
     pub(crate) fn timeout_for(&self, tool: Tool) -> Duration {
@@ -59,80 +98,208 @@ pub(crate) async fn observe(
                     },
                     output: None,
                 },
+                as_user: None,
             }],
         }));
     }
     out
 }
 
-/// Locates and probes every copy of one tool; the copies are probed concurrently.
+/// Locates and probes every copy of one tool; the copies are probed concurrently, and the copy
+/// PATH runs is also run as the user runs it.
 pub(crate) async fn observe_tool(
     tool: Tool,
     space: &SearchSpace,
     opts: &ProbeOptions,
 ) -> Observation {
     let candidates = locate(tool, space);
+    let runs = |c: &&super::Candidate, want: fn(&Origin) -> bool| c.executable && want(&c.origin);
+    let effective = candidates
+        .iter()
+        .position(|c| runs(&c, |o| matches!(o, Origin::Path(_))))
+        .or_else(|| {
+            candidates
+                .iter()
+                .position(|c| runs(&c, |o| matches!(o, Origin::Known)))
+        });
     let handles: Vec<_> = candidates
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let path = c.path.clone();
             let executable = c.executable;
             let opts = opts.clone();
+            let check_as_user = Some(i) == effective;
             tokio::spawn(async move {
-                if executable {
-                    probe_path(tool, &path, &opts).await
+                if !executable {
+                    return (CopyState::NotExecutable, None);
+                }
+                if check_as_user {
+                    tokio::join!(probe_path(tool, &path, &opts), as_user(tool, &path, &opts))
                 } else {
-                    CopyState::NotExecutable
+                    (probe_path(tool, &path, &opts).await, None)
                 }
             })
         })
         .collect();
     let mut copies = Vec::with_capacity(candidates.len());
     for (c, h) in candidates.into_iter().zip(handles) {
-        let state = h.await.unwrap_or_else(|e| CopyState::Failed {
-            failure: ProbeFailure::Internal {
+        let (state, as_user) = h.await.unwrap_or_else(|e| {
+            let failure = ProbeFailure::Internal {
                 detail: e.to_string(),
-            },
-            output: None,
+            };
+            let output = None;
+            (CopyState::Failed { failure, output }, None)
         });
+        // The user's configuration matters only for a binary that works.
+        let as_user = as_user.filter(|_| matches!(state, CopyState::Read(_)));
         copies.push(Copy {
             path: c.path,
             origin: c.origin,
             in_bin_dir: c.in_bin_dir,
             state,
+            as_user,
         });
     }
     Observation { tool, copies }
 }
 
-/// Asks one binary its version, trying each argument vector in turn.
+/// Asks one binary its version, hermetically: the user's configuration kept away.
 pub(crate) async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> CopyState {
-    let timeout = opts.timeout_for(tool);
+    probe_with(
+        tool,
+        path,
+        opts,
+        Isolation::Hermetic,
+        opts.timeout_for(tool),
+    )
+    .await
+}
+
+/// The version command as the user runs it (their configuration; nothing written, nothing
+/// left hanging). When it fails, each part of their configuration is kept away in turn to
+/// find the one to blame. None when there is nothing of theirs to check.
+async fn as_user(tool: Tool, path: &Path, opts: &ProbeOptions) -> Option<AsUser> {
+    let pieces = isolation::pieces(tool);
+    if pieces.iter().all(|p| p.always) {
+        return None;
+    }
+    let timeout = opts.timeout_for(tool).min(AS_USER_TIMEOUT);
+    let failure = match probe_with(tool, path, opts, Isolation::AsUser, timeout).await {
+        CopyState::Read(_) => return Some(AsUser::Same),
+        CopyState::NotExecutable => return None,
+        CopyState::Failed { failure, .. } => failure,
+    };
+    for (i, piece) in pieces.iter().enumerate().filter(|(_, p)| !p.always) {
+        let with = Isolation::AsUserWithout(i);
+        if let CopyState::Read(_) = probe_with(tool, path, opts, with, timeout).await {
+            let env = &opts.env;
+            let source =
+                isolation::source(piece.config, tool, &env.vars, &env.home, env.platform.os);
+            return Some(AsUser::Breaks {
+                culprit: Some((piece.config, source)),
+                failure,
+            });
+        }
+    }
+    Some(AsUser::Breaks {
+        culprit: None,
+        failure,
+    })
+}
+
+/// A probe's own temp dir, laid out for the tool's isolation; removed on drop.
+struct ProbeDir(tempfile::TempDir);
+
+impl ProbeDir {
+    fn new(under: &Path) -> std::io::Result<ProbeDir> {
+        let d = tempfile::Builder::new()
+            .prefix("aladdin-doctor-probe-")
+            .tempdir_in(under)?;
+        for dir in isolation::TEMP_DIRS {
+            std::fs::create_dir_all(d.path().join(dir))?;
+        }
+        for (file, text) in isolation::TEMP_FILES {
+            let p = d.path().join(file);
+            std::fs::create_dir_all(p.parent().expect("has parent"))?;
+            std::fs::write(p, text)?;
+        }
+        Ok(ProbeDir(d))
+    }
+}
+
+async fn probe_with(
+    tool: Tool,
+    path: &Path,
+    opts: &ProbeOptions,
+    isolation: Isolation,
+    timeout: Duration,
+) -> CopyState {
+    let failed = |failure| CopyState::Failed {
+        failure,
+        output: None,
+    };
+    let env = &opts.env;
+    // A binary for another system is named as such, without running it.
+    let head = read_head(path);
+    if let Some(built_for) = binfmt::foreign(&binfmt::sniff(&head), env.platform) {
+        return failed(ProbeFailure::CannotRun {
+            path: path.display().to_string(),
+            cause: CannotRun::Foreign {
+                built_for,
+                here: env.platform.to_string(),
+            },
+        });
+    }
+    let _dir;
+    let (remove, set) = if isolation::pieces(tool).is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let dir = match ProbeDir::new(&env.temp) {
+            Ok(d) => d,
+            Err(e) => {
+                return failed(ProbeFailure::Internal {
+                    detail: format!(
+                        "cannot make a temp dir in {} for the probe: {e}; set TMPDIR to a writable directory",
+                        env.temp.display()
+                    ),
+                });
+            }
+        };
+        let names: Vec<String> = env.vars.keys().cloned().collect();
+        let changes =
+            isolation::environment(tool, isolation, &names, dir.0.path(), env.platform.os);
+        _dir = dir;
+        changes
+    };
     let deadline = tokio::time::Instant::now() + timeout;
     let attempts = parse::attempts(tool);
     let mut last = None;
     for (i, args) in attempts.iter().enumerate() {
-        let out = match run(path, args, deadline).await {
+        let out = match run(path, args, deadline, (&remove, &set)).await {
             Ok(out) => out,
             Err(RunError::TimedOut) => {
-                return CopyState::Failed {
-                    failure: ProbeFailure::TimedOut {
-                        command: format!("{} {}", path.display(), args.join(" ")),
-                        after: timeout,
-                    },
-                    output: None,
-                };
+                return failed(ProbeFailure::TimedOut {
+                    command: format!("{} {}", path.display(), args.join(" ")),
+                    after: timeout,
+                });
             }
             Err(RunError::Spawn(e)) => {
-                return CopyState::Failed {
-                    failure: ProbeFailure::CannotRun {
-                        path: path.display().to_string(),
-                        detail: e.to_string(),
-                    },
-                    output: None,
-                };
+                return failed(ProbeFailure::CannotRun {
+                    path: path.display().to_string(),
+                    cause: spawn_failure(path, &head, &e),
+                });
             }
         };
+        if let Some(cause) = died_at_start(&out) {
+            return CopyState::Failed {
+                failure: ProbeFailure::CannotRun {
+                    path: path.display().to_string(),
+                    cause,
+                },
+                output: Some(out),
+            };
+        }
         match parse::interpret(tool, i, &out) {
             Interpretation::Read(r) => return CopyState::Read(r),
             Interpretation::TryNext => last = Some(out),
@@ -152,6 +319,65 @@ pub(crate) async fn probe_path(tool: Tool, path: &Path, opts: &ProbeOptions) -> 
     }
 }
 
+/// The first bytes of `path` (empty when it cannot be read).
+fn read_head(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(binfmt::HEAD);
+    if let Ok(f) = std::fs::File::open(path) {
+        let _ = f.take(binfmt::HEAD as u64).read_to_end(&mut head);
+    }
+    head
+}
+
+/// Why a spawn failed, by errno (the kernel's word for it) and the file's header.
+fn spawn_failure(path: &Path, head: &[u8], e: &std::io::Error) -> CannotRun {
+    #[cfg(unix)]
+    {
+        let interpreter = match binfmt::sniff(head) {
+            binfmt::Format::Script { interpreter } => Some(interpreter),
+            _ => None,
+        };
+        match e.raw_os_error() {
+            Some(libc::ENOEXEC) => {
+                return CannotRun::Foreign {
+                    built_for: "another system (the kernel cannot load it)".into(),
+                    here: ProbeEnv::default().platform.to_string(),
+                };
+            }
+            // The file is there, so what is missing is what it names to run it.
+            Some(libc::ENOENT) if path.is_file() => {
+                return CannotRun::MissingInterpreter { interpreter };
+            }
+            Some(libc::EACCES) if path.is_file() => return CannotRun::Blocked,
+            Some(libc::ELOOP) => return CannotRun::Loop,
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, head);
+    CannotRun::Other {
+        detail: e.to_string(),
+    }
+}
+
+/// A process that ran but died before it was the tool: the loader could not find a library
+/// (glibc's `ld.so` exits 127 with "error while loading shared libraries: NAME: …"), or it
+/// was killed before printing anything (macOS Gatekeeper/code signing send SIGKILL).
+fn died_at_start(out: &RawOutput) -> Option<CannotRun> {
+    const MARK: &str = "error while loading shared libraries: ";
+    if out.code == Some(127)
+        && let Some(at) = out.stderr.find(MARK)
+    {
+        let rest = &out.stderr[at + MARK.len()..];
+        let library = rest.split(':').next().unwrap_or(rest).trim();
+        return Some(CannotRun::MissingLibrary {
+            library: clip(library, 120),
+        });
+    }
+    let killed = cfg!(target_os = "macos") && out.signal == Some(9);
+    (killed && out.stdout.is_empty() && out.stderr.is_empty()).then_some(CannotRun::KilledAtStart)
+}
+
 /// Runs a command the way probes run: no shell, stdin closed, `LC_ALL=C`, bounded output, and
 /// killed (with everything it started) at the timeout. None when it could not run or timed out.
 pub(crate) async fn run_command(
@@ -159,9 +385,14 @@ pub(crate) async fn run_command(
     args: &[&str],
     timeout: Duration,
 ) -> Option<RawOutput> {
-    run(path, args, tokio::time::Instant::now() + timeout)
-        .await
-        .ok()
+    run(
+        path,
+        args,
+        tokio::time::Instant::now() + timeout,
+        (&[], &[]),
+    )
+    .await
+    .ok()
 }
 
 enum RunError {
@@ -169,16 +400,24 @@ enum RunError {
     Spawn(std::io::Error),
 }
 
+/// Variables to remove, then variables to set.
+type EnvChange<'a> = (&'a [String], &'a [(String, String)]);
+
 async fn run(
     path: &Path,
     args: &[&str],
     deadline: tokio::time::Instant,
+    (remove, set): EnvChange<'_>,
 ) -> Result<RawOutput, RunError> {
     let mut cmd = Command::new(path);
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    for name in remove {
+        cmd.env_remove(name);
+    }
+    cmd.envs(set.iter().map(|(k, v)| (k, v)))
         .env("LC_ALL", "C")
         .env("NO_COLOR", "1")
         // minikube: never ask about updates while we only read a version.
@@ -222,11 +461,19 @@ async fn run(
     };
     match tokio::time::timeout_at(deadline, work).await {
         Ok(status) => {
-            let code = status.ok().and_then(|s| s.code());
+            let code = status.as_ref().ok().and_then(|s| s.code());
+            #[cfg(unix)]
+            let signal = {
+                use std::os::unix::process::ExitStatusExt;
+                status.ok().and_then(|s| s.signal())
+            };
+            #[cfg(not(unix))]
+            let signal = None;
             Ok(RawOutput {
                 stdout: String::from_utf8_lossy(&out).into_owned(),
                 stderr: String::from_utf8_lossy(&err).into_owned(),
                 code,
+                signal,
             })
         }
         Err(_) => {

@@ -243,6 +243,14 @@ impl Fake {
         } else {
             "echo \"Client Version: v$V\""
         };
+        // `-o json|yaml` since 1.7 (kubernetes/kubernetes#39858).
+        let json = if minor >= 7 {
+            format!(
+                "printf '{{\\n  \"clientVersion\": {{\\n    \"major\": \"1\",\\n    \"minor\": \"{minor}\",\\n    \"gitVersion\": \"v{v}\",\\n    \"platform\": \"linux/amd64\"\\n  }},\\n  \"kustomizeVersion\": \"v5.0.1\"\\n}}\\n'"
+            )
+        } else {
+            "echo \"Error: unknown shorthand flag: 'o' in -o\" >&2; exit 1".to_string()
+        };
         Fake {
             file: "kubectl",
             delay: None,
@@ -250,6 +258,7 @@ impl Fake {
                 r#"V='{v}'
 case "$*" in
   "version --client") {warn}; echo '{client}'; {kustomize} ;;
+  "version --client -o json") {json} ;;
   *--short*) {short} ;;
   "version") echo '{client}'; echo 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' >&2; sleep 30; exit 1 ;;
   *) echo "error: unknown command \"$1\" for \"kubectl\"" >&2; exit 1 ;;
@@ -306,6 +315,13 @@ esac"#
         } else {
             "echo 'Error: unknown flag: --short' >&2; exit 64".to_string()
         };
+        let json = if has_short {
+            format!(
+                "echo '{{\"commit\":\"8220a6eb95f0a4d75f7f2d7b14cef975f050512d\",\"minikubeVersion\":\"v{v}\"}}'"
+            )
+        } else {
+            "echo \"Error: unknown shorthand flag: 'o' in -o\" >&2; exit 64".to_string()
+        };
         Fake {
             file: "minikube",
             delay: None,
@@ -313,6 +329,7 @@ esac"#
                 r#"case "$*" in
   "version") echo 'minikube version: v{v}'; {commit} ;;
   "version --short") {short} ;;
+  "version -o json") {json} ;;
   *) echo 'Error: unknown command' >&2; exit 64 ;;
 esac"#
             ),
