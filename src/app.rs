@@ -20,6 +20,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
     let only = settings.only;
     let result = match mode {
         Mode::Env { shell } => modes::env::run(&ctx, shell),
+        Mode::Verify { format } => modes::verify::run(&ctx, format),
         Mode::Override {
             tool,
             reason,

@@ -21,9 +21,10 @@ use crate::core::outcome::{
 };
 use crate::core::plan::{self, Action, Choices, Download, Plan};
 use crate::core::progress::{Phase, Progress};
+use crate::core::receipt::{self, Receipt};
 use crate::core::tool::Tool;
 use crate::core::vbox;
-use crate::install::{self, lock};
+use crate::install::{self, lock, receipts};
 use crate::net::fetch::Fetcher;
 use crate::probe::{self, ProbeOptions};
 use crate::session::Session;
@@ -314,7 +315,7 @@ async fn one(
     };
     if installer {
         return Done::InstallerReady {
-            installer: artifact,
+            installer: artifact.path,
             vm_running: false,
             sudo_allowed: false,
         };
@@ -331,7 +332,8 @@ async fn one(
         let (artifact, d2, cancel) = (artifact.clone(), d.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {
             install::stage(
-                &artifact,
+                &artifact.path,
+                &artifact.sha256,
                 d2.archive,
                 d2.member.as_deref(),
                 &d2.dest,
@@ -354,6 +356,7 @@ async fn one(
     if cancel.is_cancelled() {
         return Done::Cancelled;
     }
+    let (sha256, size) = (staged.sha256.clone(), staged.size);
     let committed = match install::commit(staged, &d.dest) {
         Ok(c) => c,
         Err(e) => return install_error(e),
@@ -362,6 +365,30 @@ async fn one(
     let found = match probe::probe_path(d.tool, &d.dest, opts).await {
         CopyState::Read(r) if spec.satisfaction(&r.version) == Satisfaction::Pin => {
             install::confirm(&committed);
+            // What was installed, for `--check` (stat) and `verify` (hash) to hold it to.
+            let written = receipts::identity(&d.dest).and_then(|identity| {
+                receipts::write(
+                    &d.dest,
+                    &Receipt {
+                        schema: receipt::SCHEMA,
+                        tool: d.tool.name().to_string(),
+                        version: d.to.clone(),
+                        url: d.upstream_url.clone(),
+                        artifact_sha256: artifact.sha256.clone(),
+                        sha256,
+                        size,
+                        installed: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                            .to_string(),
+                        identity,
+                    },
+                )
+            });
+            if let Err(e) = written {
+                progress.note(format!(
+                    "{}: installed, but its receipt could not be written ({e}); `aladdin-doctor verify` will not know it",
+                    d.tool
+                ));
+            }
             return Done::Installed {
                 version: d.to.clone(),
                 dest: d.dest.clone(),

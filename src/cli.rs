@@ -42,7 +42,7 @@ pub(crate) struct Cli {
     pub(crate) lock_timeout: f64,
 
     /// Report format
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
 
     /// No progress output
@@ -124,6 +124,8 @@ pub(crate) enum Command {
         #[arg(long, value_enum)]
         shell: Option<ShellArg>,
     },
+    /// Re-hash every binary aladdin-doctor installed against its install receipt
+    Verify,
     /// Keep the version of TOOL that is installed now instead of the pin
     Override {
         /// docker, virtualbox, minikube, kubectl or helm

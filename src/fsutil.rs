@@ -1,7 +1,9 @@
 //! I/O: small file-system helpers shared by the overrides file and installs.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -128,6 +130,21 @@ pub(crate) fn lock_file(path: &Path, wait: std::time::Duration) -> io::Result<Op
             Err(fs::TryLockError::Error(e)) => return Err(e),
         }
     }
+}
+
+/// SHA-256 of a file, read once.
+pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(crate::core::checksum::hex(&h.finalize()))
 }
 
 pub(crate) fn create_new(path: &Path) -> io::Result<File> {

@@ -23,6 +23,10 @@ pub(crate) enum Mode {
     Env {
         shell: Option<Shell>,
     },
+    /// Re-hash the installed binaries against their receipts.
+    Verify {
+        format: Format,
+    },
     Override {
         tool: Tool,
         reason: Option<String>,
@@ -46,6 +50,9 @@ impl Choice {
         match self.command {
             Some(Command::Env { shell }) => Mode::Env {
                 shell: shell.map(shell_of),
+            },
+            Some(Command::Verify) => Mode::Verify {
+                format: self.format,
             },
             Some(Command::Override {
                 tool,

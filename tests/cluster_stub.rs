@@ -28,44 +28,6 @@ const CONTEXT: &str = "stub";
 /// Our hard kill; kubectl's own request timeout (5 s) must fire well before it.
 const KILL_AFTER: Duration = Duration::from_secs(15);
 
-/// Every kubectl build to exercise, or none. (Tests may read the environment they run in; the
-/// rule in clippy.toml is for the program.)
-#[allow(clippy::disallowed_methods)]
-fn kubectl_builds() -> Vec<PathBuf> {
-    let Some(path) = std::env::var_os("PATH") else {
-        return Vec::new();
-    };
-    let Some(found) = std::env::split_paths(&path)
-        .map(|d| d.join("kubectl"))
-        .find(|p| is_executable(p))
-    else {
-        return Vec::new();
-    };
-    let resolved = std::fs::canonicalize(&found).unwrap_or(found);
-    let dir = resolved.parent().unwrap_or(Path::new("/"));
-    let mut builds: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let minor: u32 = name.strip_prefix("kubectl.1.")?.parse().ok()?;
-            is_executable(&e.path()).then(|| (minor, e.path()))
-        })
-        .collect();
-    builds.sort();
-    if builds.is_empty() {
-        vec![resolved]
-    } else {
-        builds.into_iter().map(|(_, p)| p).collect()
-    }
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 fn build_name(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
@@ -310,7 +272,7 @@ fn context_job(build: &Path, home: &Path, paths: &Paths) -> Vec<String> {
 
 #[test]
 fn real_kubectl_output_is_classified_for_every_mode_and_build() {
-    let builds = kubectl_builds();
+    let builds = support::real::kubectl_builds();
     if builds.is_empty() {
         println!("note: no kubectl on PATH; the real-kubectl cluster test is skipped");
         return;

@@ -13,6 +13,7 @@ use crate::core::observation::{
     WarningKind,
 };
 use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::receipt::Change;
 use crate::core::tool::{Platform, Tool};
 
 /// Where things are, as far as the diagnosis needs to know.
@@ -32,6 +33,8 @@ pub(crate) enum Status {
     Missing,
     Unknown,
     Overridden,
+    /// A binary the doctor installed has changed since (its install receipt no longer matches).
+    Modified,
 }
 
 impl Status {
@@ -42,6 +45,7 @@ impl Status {
             Status::Missing => "missing",
             Status::Unknown => "unknown",
             Status::Overridden => "overridden",
+            Status::Modified => "modified",
         }
     }
 }
@@ -138,6 +142,8 @@ pub(crate) struct Seen {
     pub(crate) satisfies: bool,
     pub(crate) warnings: Vec<Warning>,
     pub(crate) output: Option<RawOutput>,
+    /// Changed since the doctor installed it (what changed).
+    pub(crate) modified: Option<Vec<Change>>,
 }
 
 /// Why an override no longer applies.
@@ -233,6 +239,7 @@ pub(crate) fn diagnose_tool(
         .cloned();
     let status = match &found {
         None => Status::Missing,
+        Some(f) if f.modified.is_some() => Status::Modified,
         Some(f) if f.version.is_none() => Status::Unknown,
         Some(f) if f.satisfies => Status::Ok,
         Some(_) if kept.is_some() => Status::Overridden,
@@ -320,7 +327,7 @@ fn remedy(
         Status::Ok if blocked => return Remedy::RepairVirtualbox,
         Status::Ok if breaks.is_some() => return breaks.expect("checked"),
         Status::Ok | Status::Overridden => return Remedy::None,
-        Status::Drift | Status::Missing | Status::Unknown => {}
+        Status::Drift | Status::Missing | Status::Unknown | Status::Modified => {}
     }
     if let Some(c) = effective
         && let CopyState::Failed {
@@ -384,8 +391,12 @@ fn to_seen(spec: &ToolSpec, c: &Copy, is_effective: bool) -> Seen {
             output.clone(),
         ),
     };
+    // A binary changed since we installed it satisfies nothing, whatever it prints.
+    let modified = c.receipt.clone().filter(|changes| !changes.is_empty());
     let satisfies = match &c.state {
-        CopyState::Read(r) => spec.satisfaction(&r.version) != Satisfaction::No,
+        CopyState::Read(r) => {
+            spec.satisfaction(&r.version) != Satisfaction::No && modified.is_none()
+        }
         _ => false,
     };
     Seen {
@@ -397,6 +408,7 @@ fn to_seen(spec: &ToolSpec, c: &Copy, is_effective: bool) -> Seen {
         satisfies,
         warnings,
         output,
+        modified,
     }
 }
 
@@ -432,6 +444,7 @@ pub(crate) mod tests {
             in_bin_dir: path.starts_with("/h/.aladdin/bin/"),
             state,
             as_user: None,
+            receipt: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub(crate) mod outcome;
 pub(crate) mod overrides;
 pub(crate) mod plan;
 pub(crate) mod progress;
+pub(crate) mod receipt;
 pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod suggest;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::isolation::{Config, Source};
+use crate::core::receipt::Change;
 use crate::core::tool::Tool;
 use crate::core::version::Version;
 
@@ -23,6 +24,8 @@ pub(crate) struct Copy {
     pub(crate) state: CopyState,
     /// For the copy PATH runs: how it fares with the user's own configuration.
     pub(crate) as_user: Option<AsUser>,
+    /// For a copy in the bin dir with an install receipt: what changed since (empty: nothing).
+    pub(crate) receipt: Option<Vec<Change>>,
 }
 
 /// The version command run as the user runs it (their configuration, but nothing written).

@@ -147,6 +147,18 @@ fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
                 .map(|p| format!(", then {}", path_fix(p, layout)))
                 .unwrap_or_default();
             match f.status {
+                Status::Modified => format!(
+                    "{} changed since aladdin-doctor installed it ({}): run `aladdin-doctor --fix` to install {pinned} again{then}",
+                    f.found
+                        .as_ref()
+                        .map(|s| s.path.display().to_string())
+                        .unwrap_or_default(),
+                    f.found
+                        .as_ref()
+                        .and_then(|s| s.modified.as_ref())
+                        .map(|c| changes(c))
+                        .unwrap_or_default()
+                ),
                 Status::Drift => format!(
                     "run `aladdin-doctor --fix` to install {pinned}{then}; or {}",
                     keep()
@@ -160,6 +172,18 @@ fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
             }
         }
     })
+}
+
+fn changes(c: &[crate::core::receipt::Change]) -> String {
+    use crate::core::receipt::Change;
+    c.iter()
+        .map(|c| match c {
+            Change::Replaced => "another file stands there",
+            Change::Size => "its size differs",
+            Change::Modified => "it was written to",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// "~/.kube/kuberc", "KUBECTL_KUBERC and KUBERC".

@@ -5,29 +5,33 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path};
 
+use sha2::{Digest, Sha256};
+
 use super::{MAX_MEMBER, io_at};
 use crate::cancel::Cancel;
+use crate::core::checksum;
 use crate::core::failure::{Hostile, InstallError};
 
 /// Bytes copied between two looks at `cancel`.
 const CHUNK: usize = 1 << 20;
 
 /// Copies `r` into `out` (`out_path` names it in errors), stopping once `cancel` is set or more
-/// than `MAX_MEMBER` bytes arrived. Returns the bytes copied.
+/// than `MAX_MEMBER` bytes arrived. Returns the bytes copied and their sha256.
 pub(super) fn copy(
     mut r: impl Read,
     out: &mut File,
     out_path: &Path,
     cancel: &Cancel,
-) -> Result<u64, InstallError> {
+) -> Result<(u64, String), InstallError> {
     let mut buf = vec![0u8; CHUNK];
     let mut copied = 0u64;
+    let mut hash = Sha256::new();
     loop {
         if cancel.is_cancelled() {
             return Err(InstallError::Cancelled);
         }
         let n = match r.read(&mut buf) {
-            Ok(0) => return Ok(copied),
+            Ok(0) => return Ok((copied, checksum::hex(&hash.finalize()))),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
@@ -43,6 +47,7 @@ pub(super) fn copy(
                 size: None,
             }));
         }
+        hash.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io_at(out_path))?;
     }
 }
@@ -54,8 +59,8 @@ fn member(
     declared: u64,
     member: &str,
     cancel: &Cancel,
-) -> Result<(), InstallError> {
-    let copied = copy(r, out, Path::new(member), cancel).map_err(|e| match e {
+) -> Result<(u64, String), InstallError> {
+    let (copied, sha256) = copy(r, out, Path::new(member), cancel).map_err(|e| match e {
         InstallError::Hostile(Hostile::TooLarge { .. }) => {
             InstallError::Hostile(Hostile::TooLarge {
                 member: member.to_string(),
@@ -71,7 +76,7 @@ fn member(
             declared,
         });
     }
-    Ok(())
+    Ok((copied, sha256))
 }
 
 /// A member name relative to the archive root without `.` components; None for `..` or an
@@ -120,7 +125,7 @@ pub(super) fn tar_gz(
     wanted: &str,
     out: &mut File,
     cancel: &Cancel,
-) -> Result<(), InstallError> {
+) -> Result<(u64, String), InstallError> {
     let f = File::open(archive).map_err(io_at(archive))?;
     let gz = flate2::read::GzDecoder::new(BufReader::new(f));
     let mut ar = tar::Archive::new(gz);
@@ -166,7 +171,7 @@ pub(super) fn zip(
     wanted: &str,
     out: &mut File,
     cancel: &Cancel,
-) -> Result<(), InstallError> {
+) -> Result<(u64, String), InstallError> {
     let f = File::open(archive).map_err(io_at(archive))?;
     let bad = |e: zip::result::ZipError| InstallError::Damaged {
         detail: e.to_string(),
@@ -225,7 +230,11 @@ mod tests {
         let err = copy(&b"abc"[..], &mut out, &p, &cancel).unwrap_err();
         assert!(matches!(err, InstallError::Cancelled), "{err}");
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 0);
-        let copied = copy(&b"abc"[..], &mut out, &p, &Cancel::default()).unwrap();
+        let (copied, sha) = copy(&b"abc"[..], &mut out, &p, &Cancel::default()).unwrap();
         assert_eq!(copied, 3);
+        assert_eq!(
+            sha,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 mod extract;
 pub(crate) mod lock;
+pub(crate) mod receipts;
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -40,16 +41,26 @@ pub(crate) fn clean_stale(dir: &Path) {
     }
 }
 
-/// Writes the executable from `artifact` into a temp file next to `dest`, fsynced and
-/// executable. Dropping the returned guard removes it.
-/// Stops between chunks once `cancel` is set.
+/// A binary written next to its destination, not yet in place.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    pub(crate) file: TempFile,
+    /// sha256 of the staged file.
+    pub(crate) sha256: String,
+    pub(crate) size: u64,
+}
+
+/// Writes the executable from `artifact` (whose sha256 is `artifact_sha256`) into a temp file
+/// next to `dest`, fsynced and executable. Dropping the returned guard removes it. Stops
+/// between chunks once `cancel` is set.
 pub(crate) fn stage(
     artifact: &Path,
+    artifact_sha256: &str,
     archive: ArchiveKind,
     member: Option<&str>,
     dest: &Path,
     cancel: &Cancel,
-) -> Result<TempFile, InstallError> {
+) -> Result<Staged, InstallError> {
     let dir = dest.parent().expect("dest has a parent");
     fs::create_dir_all(dir).map_err(io_at(dir))?;
     let name = dest
@@ -63,24 +74,34 @@ pub(crate) fn stage(
         let f = File::open(tmp.path()).map_err(io_at(tmp.path()))?;
         fsutil::set_mode(&f, Some(0o755)).map_err(io_at(tmp.path()))?;
         f.sync_all().map_err(io_at(tmp.path()))?;
-        return Ok(tmp);
+        let size = f.metadata().map_err(io_at(tmp.path()))?.len();
+        return Ok(Staged {
+            file: tmp,
+            sha256: artifact_sha256.to_string(),
+            size,
+        });
     }
-    {
+    let (size, sha256) = {
         let mut out = fsutil::create_new(tmp.path()).map_err(io_at(tmp.path()))?;
-        match (archive, member) {
+        let copied = match (archive, member) {
             (ArchiveKind::Binary, _) => {
                 let src = File::open(artifact).map_err(io_at(artifact))?;
-                extract::copy(src, &mut out, tmp.path(), cancel)?;
+                extract::copy(src, &mut out, tmp.path(), cancel)?
             }
             (ArchiveKind::TarGz, Some(m)) => extract::tar_gz(artifact, m, &mut out, cancel)?,
             (ArchiveKind::Zip, Some(m)) => extract::zip(artifact, m, &mut out, cancel)?,
             (kind, _) => return Err(InstallError::NoMember(kind)),
-        }
+        };
         out.flush().map_err(io_at(tmp.path()))?;
         fsutil::set_mode(&out, Some(0o755)).map_err(io_at(tmp.path()))?;
         out.sync_all().map_err(io_at(tmp.path()))?;
-    }
-    Ok(tmp)
+        copied
+    };
+    Ok(Staged {
+        file: tmp,
+        sha256,
+        size,
+    })
 }
 
 /// Where the binary that `dest` replaces is kept.
@@ -109,7 +130,8 @@ pub(crate) struct Committed {
 
 /// Renames the staged file over `dest`, keeping the old binary first (unless the old one is an
 /// unverified install of ours: then the binary kept before it stays kept).
-pub(crate) fn commit(staged: TempFile, dest: &Path) -> Result<Committed, InstallError> {
+pub(crate) fn commit(staged: Staged, dest: &Path) -> Result<Committed, InstallError> {
+    let staged = staged.file;
     let dir = dest.parent().expect("dest has a parent");
     let keep = previous_path(dest);
     let keep_dir = keep.parent().expect("has parent").to_path_buf();
@@ -184,7 +206,15 @@ mod tests {
         fs::write(&dest, b"old").unwrap();
         let art = d.path().join("artifact");
         fs::write(&art, b"new").unwrap();
-        let staged = stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
+        let staged = stage(
+            &art,
+            "",
+            ArchiveKind::Binary,
+            None,
+            &dest,
+            &Cancel::default(),
+        )
+        .unwrap();
         let c = commit(staged, &dest).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
         assert_eq!(fs::read(c.previous.as_ref().unwrap()).unwrap(), b"old");
@@ -210,7 +240,15 @@ mod tests {
             // would change what is installed.
             let art = d.path().join(String::from_utf8_lossy(b).as_ref());
             fs::write(&art, b).unwrap();
-            stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap()
+            stage(
+                &art,
+                "",
+                ArchiveKind::Binary,
+                None,
+                &dest,
+                &Cancel::default(),
+            )
+            .unwrap()
         };
         // A run is killed after its rename, before the re-probe: `bad` is in place, unverified.
         let c = commit(stage_bytes(b"bad"), &dest).unwrap();
@@ -235,9 +273,17 @@ mod tests {
         let art = d.path().join("artifact");
         fs::write(&art, b"#!/bin/sh\n").unwrap();
         let dest = d.path().join("bin/kubectl");
-        let staged = stage(&art, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
+        let staged = stage(
+            &art,
+            "",
+            ArchiveKind::Binary,
+            None,
+            &dest,
+            &Cancel::default(),
+        )
+        .unwrap();
         assert_eq!(
-            fs::metadata(staged.path()).unwrap().ino(),
+            fs::metadata(staged.file.path()).unwrap().ino(),
             fs::metadata(&art).unwrap().ino()
         );
         drop(staged);
@@ -252,16 +298,30 @@ mod tests {
             let other = tempfile::tempdir_in(shm).unwrap();
             let art2 = other.path().join("artifact");
             fs::write(&art2, b"#!/bin/sh\necho copied\n").unwrap();
-            let staged =
-                stage(&art2, ArchiveKind::Binary, None, &dest, &Cancel::default()).unwrap();
+            let staged = stage(
+                &art2,
+                "",
+                ArchiveKind::Binary,
+                None,
+                &dest,
+                &Cancel::default(),
+            )
+            .unwrap();
             assert_ne!(
-                fs::metadata(staged.path()).unwrap().ino(),
+                fs::metadata(staged.file.path()).unwrap().ino(),
                 fs::metadata(&art2).unwrap().ino()
             );
-            assert_eq!(fs::read(staged.path()).unwrap(), fs::read(&art2).unwrap());
+            assert_eq!(
+                fs::read(staged.file.path()).unwrap(),
+                fs::read(&art2).unwrap()
+            );
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(
-                fs::metadata(staged.path()).unwrap().permissions().mode() & 0o777,
+                fs::metadata(staged.file.path())
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
                 0o755
             );
         }
@@ -275,6 +335,7 @@ mod tests {
         fs::write(&art, b"garbage").unwrap();
         let err = stage(
             &art,
+            "",
             ArchiveKind::TarGz,
             Some("linux-amd64/helm"),
             &dest,

@@ -6,3 +6,4 @@ pub(crate) mod env;
 pub(crate) mod fix;
 pub(crate) mod keep;
 pub(crate) mod progress;
+pub(crate) mod verify;

@@ -48,6 +48,13 @@ impl Limits {
     pub(crate) const DEFAULT_MAX_BYTES: u64 = 2 << 30;
 }
 
+/// A verified artifact in the cache.
+#[derive(Clone, Debug)]
+pub(crate) struct Fetched {
+    pub(crate) path: PathBuf,
+    pub(crate) sha256: String,
+}
+
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 10;
 /// Partial downloads untouched for this long are swept.
@@ -166,15 +173,18 @@ impl Fetcher {
         &self,
         d: &Download,
         progress: &dyn Progress,
-    ) -> Result<PathBuf, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let expected = self.expected_hash(d, progress).await?;
         let dest = self.verified_path(&expected.0, &d.file_name);
         if dest.exists() {
             progress.phase(d.tool, Phase::Verify, "cached copy");
-            match hash_file(&dest) {
+            match fsutil::hash_file(&dest) {
                 Ok(h) if h == expected.0 => {
                     progress.phase(d.tool, Phase::Cached, dest.display().to_string());
-                    return Ok(dest);
+                    return Ok(Fetched {
+                        path: dest,
+                        sha256: expected.0,
+                    });
                 }
                 _ => {
                     // Tampered with or damaged: fetch it again.
@@ -248,7 +258,10 @@ impl Fetcher {
             Ok(())
         };
         finish().map_err(|e| FetchError::io(&d.url, &dest, &e))?;
-        Ok(dest)
+        Ok(Fetched {
+            path: dest,
+            sha256: expected.0,
+        })
     }
 
     /// The hash to check against and where it came from.
@@ -685,21 +698,6 @@ async fn refine_connect_error(e: FetchError) -> FetchError {
 
 fn mkdirs(dir: &Path, url: &str) -> Result<(), FetchError> {
     fs::create_dir_all(dir).map_err(|e| FetchError::io(url, dir, &e))
-}
-
-/// SHA-256 of a file, read once.
-pub(crate) fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(checksum::hex(&h.finalize()))
 }
 
 #[cfg(test)]

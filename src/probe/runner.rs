@@ -20,7 +20,9 @@ use crate::core::isolation::{self, Isolation};
 use crate::core::observation::{
     AsUser, CannotRun, Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, clip,
 };
+use crate::core::receipt::{self, Change};
 use crate::core::tool::{Os, Platform, Tool};
+use crate::install::receipts;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
 pub(crate) const MAX_OUTPUT: usize = 64 * 1024;
@@ -99,6 +101,7 @@ pub(crate) async fn observe(
                     output: None,
                 },
                 as_user: None,
+                receipt: None,
             }],
         }));
     }
@@ -153,12 +156,22 @@ pub(crate) async fn observe_tool(
         });
         // The user's configuration matters only for a binary that works.
         let as_user = as_user.filter(|_| matches!(state, CopyState::Read(_)));
+        // A binary we installed is held to its receipt (one stat; `verify` re-hashes).
+        let receipt = if c.in_bin_dir {
+            receipts::read(&c.path).map(|r| match receipts::identity(&c.path) {
+                Ok(now) => receipt::changes(&r.identity, &now),
+                Err(_) => vec![Change::Replaced],
+            })
+        } else {
+            None
+        };
         copies.push(Copy {
             path: c.path,
             origin: c.origin,
             in_bin_dir: c.in_bin_dir,
             state,
             as_user,
+            receipt,
         });
     }
     Observation { tool, copies }

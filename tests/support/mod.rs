@@ -5,6 +5,7 @@
 pub mod apiserver;
 pub mod artifacts;
 pub mod http;
+pub mod real;
 pub mod tls;
 pub mod world;
 
