@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::core::inert::inert_lines;
 use crate::mode::{self, Mode};
 use crate::modes;
-use crate::session::{EXIT_ERROR, Fatal, Session};
+use crate::session::{CacheUse, EXIT_ERROR, Fatal, Session};
 use crate::tui;
 
 pub(crate) fn run(cli: Cli) -> u8 {
@@ -26,19 +26,28 @@ pub(crate) fn run(cli: Cli) -> u8 {
             reason,
             clear,
         } => block_on(async move {
-            let mut session = Session::open(ctx, &[tool])?;
+            let mut session = Session::open(ctx, &[tool], CacheUse::ReadWrite)?;
             modes::keep::run(&mut session, tool, reason, clear).await
         }),
-        Mode::Check { format } => block_on(async move {
-            let session = Session::open(ctx, &only)?;
+        Mode::Check { format, cached } => block_on(async move {
+            let cache = if cached {
+                CacheUse::Read
+            } else {
+                CacheUse::Off
+            };
+            let session = Session::open(ctx, &only, cache)?;
             modes::check::run(&session, format).await
         }),
+        Mode::Status { format } => block_on(async move {
+            let session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
+            modes::status::run(&session, format).await
+        }),
         Mode::Fix(opts) => block_on(async move {
-            let mut session = Session::open(ctx, &only)?;
+            let mut session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
             modes::fix::run(&mut session, opts).await
         }),
         Mode::Tui => block_on(async move {
-            let session = Session::open(ctx, &only)?;
+            let session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
             tui::run(session).await
         }),
     };

@@ -49,6 +49,11 @@ pub(crate) struct Cli {
     #[arg(short, long)]
     pub(crate) quiet: bool,
 
+    /// With --check: reuse the answers of earlier probes where the binary is unchanged (the
+    /// cache is only read, never written)
+    #[arg(long, conflicts_with = "fix")]
+    pub(crate) cached: bool,
+
     #[command(flatten)]
     pub(crate) common: Common,
 }
@@ -83,6 +88,10 @@ pub(crate) struct Common {
     /// Stop a version probe after this long [default: 5-15 s, per tool]
     #[arg(long, global = true, value_name = "SECS", value_parser = secs(0.1, 3600.0))]
     pub(crate) probe_timeout: Option<f64>,
+
+    /// Probe every binary again, ignoring the probe cache
+    #[arg(long, global = true)]
+    pub(crate) no_cache: bool,
 
     /// Refuse a download bigger than this
     #[arg(long, global = true, default_value = "2048", value_name = "MIB", value_parser = whole(1, 1 << 20))]
@@ -124,6 +133,9 @@ pub(crate) enum Command {
         #[arg(long, value_enum)]
         shell: Option<ShellArg>,
     },
+    /// For wrappers and prompts: silent with exit 0 when every tool is satisfied, else one line
+    /// per finding on stderr and exit 1 (probe answers are cached while binaries are unchanged)
+    Status,
     /// Re-hash every binary aladdin-doctor installed against its install receipt
     Verify,
     /// Keep the version of TOOL that is installed now instead of the pin

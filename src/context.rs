@@ -24,6 +24,8 @@ pub(crate) struct Settings {
     pub(crate) fetch: Limits,
     pub(crate) lock_timeout: Duration,
     pub(crate) probe_timeout: Option<Duration>,
+    /// `--no-cache`: probe everything again.
+    pub(crate) no_cache: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +35,8 @@ pub(crate) struct Context {
     pub(crate) bin_dir: PathBuf,
     pub(crate) config_dir: PathBuf,
     pub(crate) cache_dir: PathBuf,
+    /// The probe cache's home (`ALADDIN_DOCTOR_STATE_DIR`, else the OS state or data dir).
+    pub(crate) state_dir: PathBuf,
     pub(crate) manifest_path: Option<PathBuf>,
     pub(crate) mirror: Option<String>,
     pub(crate) stdin_tty: bool,
@@ -45,6 +49,8 @@ pub(crate) struct Context {
     pub(crate) fetch: Limits,
     pub(crate) lock_timeout: Duration,
     pub(crate) probe: ProbeOptions,
+    /// `--no-cache`.
+    pub(crate) no_cache: bool,
     /// `SSL_CERT_FILE`, when set: the fetch path checks that it can be read.
     pub(crate) cert_file: Option<PathBuf>,
 }
@@ -114,6 +120,15 @@ impl Context {
                 .to_path_buf(),
         };
 
+        let state_dir = match var("ALADDIN_DOCTOR_STATE_DIR") {
+            Some(d) => absolute(d.into()),
+            None => {
+                let p = project.as_ref().ok_or(ContextError::NoHome)?;
+                p.state_dir()
+                    .unwrap_or_else(|| p.data_local_dir())
+                    .to_path_buf()
+            }
+        };
         let virtualbox_dirs = if platform.os == Os::Windows {
             let mut dirs: Vec<PathBuf> = ["VBOX_INSTALL_PATH", "VBOX_MSI_INSTALL_PATH"]
                 .iter()
@@ -135,6 +150,7 @@ impl Context {
             bin_dir,
             config_dir,
             cache_dir,
+            state_dir,
             manifest_path: settings.manifest.clone().map(absolute),
             mirror: settings.mirror.clone(),
             stdin_tty: std::io::stdin().is_terminal(),
@@ -161,7 +177,9 @@ impl Context {
                     temp: std::env::temp_dir(),
                     platform,
                 }),
+                cache: None,
             },
+            no_cache: settings.no_cache,
             cert_file: var("SSL_CERT_FILE").map(PathBuf::from),
         })
     }
@@ -190,6 +208,7 @@ impl Context {
             bin_dir: root.join("bin"),
             config_dir: root.join("config"),
             cache_dir: root.join("cache"),
+            state_dir: root.join("state"),
             manifest_path: None,
             mirror: None,
             stdin_tty: false,
@@ -206,6 +225,7 @@ impl Context {
             },
             lock_timeout: Duration::from_secs(60),
             probe: ProbeOptions::default(),
+            no_cache: false,
             cert_file: None,
         }
     }

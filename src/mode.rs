@@ -16,6 +16,12 @@ pub(crate) enum Mode {
     /// Read-only, offline diagnosis.
     Check {
         format: Format,
+        /// Reuse cached probe answers (read only).
+        cached: bool,
+    },
+    /// For wrappers: silent when all is well.
+    Status {
+        format: Format,
     },
     Fix(FixOptions),
     /// The interactive TUI (stdin and stdout are terminals, and nothing else was asked).
@@ -39,6 +45,7 @@ pub(crate) enum Mode {
 pub(crate) struct Choice {
     command: Option<Command>,
     check: bool,
+    cached: bool,
     fix: Option<FixOptions>,
     format: Format,
 }
@@ -50,6 +57,9 @@ impl Choice {
         match self.command {
             Some(Command::Env { shell }) => Mode::Env {
                 shell: shell.map(shell_of),
+            },
+            Some(Command::Status) => Mode::Status {
+                format: self.format,
             },
             Some(Command::Verify) => Mode::Verify {
                 format: self.format,
@@ -68,6 +78,7 @@ impl Choice {
                 None if !self.check && self.format == Format::Text && interactive => Mode::Tui,
                 None => Mode::Check {
                     format: self.format,
+                    cached: self.cached,
                 },
             },
         }
@@ -93,10 +104,12 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
         },
         lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
         probe_timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
+        no_cache: cli.common.no_cache,
     };
     let choice = Choice {
         command: cli.command,
         check: cli.check,
+        cached: cli.cached,
         fix: cli.fix.then_some(FixOptions {
             dry_run: cli.dry_run,
             allow_sudo: cli.allow_sudo,
@@ -136,19 +149,28 @@ mod tests {
         assert_eq!(
             mode(&[], false),
             Mode::Check {
-                format: Format::Text
+                format: Format::Text,
+                cached: false
             }
         );
         assert_eq!(
             mode(&["--format", "json"], true),
             Mode::Check {
-                format: Format::Json
+                format: Format::Json,
+                cached: false
             }
         );
         assert_eq!(
-            mode(&["--check"], true),
+            mode(&["--check", "--cached"], true),
             Mode::Check {
-                format: Format::Text
+                format: Format::Text,
+                cached: true
+            }
+        );
+        assert_eq!(
+            mode(&["status", "--format", "json"], true),
+            Mode::Status {
+                format: Format::Json
             }
         );
         assert!(matches!(mode(&["--fix", "--dry-run"], true), Mode::Fix(f) if f.dry_run));

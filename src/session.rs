@@ -14,6 +14,8 @@ use crate::core::report::{self, Header};
 use crate::core::tool::Tool;
 use crate::fsutil;
 use crate::probe;
+use crate::probe::cache::ProbeCache;
+use std::sync::Arc;
 
 /// Exit codes, the same in every mode: 0 every tool satisfied, 1 something remains to be done
 /// (or an install failed), 2 could not run.
@@ -62,8 +64,25 @@ pub(crate) struct Session {
     pub(crate) tools: Vec<Tool>,
 }
 
+/// How a run uses the probe cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CacheUse {
+    Off,
+    /// `--check --cached`: reuse answers, write nothing.
+    Read,
+    /// `status`, the TUI, `--fix`: reuse and refresh.
+    ReadWrite,
+}
+
 impl Session {
-    pub(crate) fn open(ctx: Context, only: &[Tool]) -> Result<Session, Fatal> {
+    pub(crate) fn open(mut ctx: Context, only: &[Tool], cache: CacheUse) -> Result<Session, Fatal> {
+        let cache = if ctx.no_cache { CacheUse::Off } else { cache };
+        if cache != CacheUse::Off {
+            ctx.probe.cache = Some(Arc::new(ProbeCache::load(
+                &ctx.state_dir,
+                cache == CacheUse::ReadWrite,
+            )));
+        }
         let manifest = load_manifest(&ctx)?;
         let (overrides_text, overrides) = load_overrides(&ctx)?;
         let tools = selected_tools(&manifest, only)?;
@@ -105,7 +124,27 @@ impl Session {
 
     /// Locates and probes every copy of every selected tool, all at once.
     pub(crate) async fn observe(&self) -> Vec<Observation> {
-        probe::observe(&self.tools, &self.ctx.search_space(), &self.ctx.probe).await
+        let observations =
+            probe::observe(&self.tools, &self.ctx.search_space(), &self.ctx.probe).await;
+        self.remember(&observations);
+        observations
+    }
+
+    /// Writes the probe cache (if this run refreshes it), keeping entries for what `observations`
+    /// saw.
+    pub(crate) fn remember(&self, observations: &[Observation]) {
+        if let Some(cache) = &self.ctx.probe.cache {
+            let seen: Vec<(Tool, std::path::PathBuf)> = observations
+                .iter()
+                .flat_map(|o| {
+                    o.copies
+                        .iter()
+                        .filter_map(move |c| Some((o.tool, std::fs::canonicalize(&c.path).ok()?)))
+                })
+                .collect();
+            let tools: Vec<Tool> = observations.iter().map(|o| o.tool).collect();
+            cache.save(&tools, &seen);
+        }
     }
 
     pub(crate) fn diagnose(&self, observations: &[Observation]) -> Vec<Finding> {

@@ -22,7 +22,9 @@ pub(crate) enum Val {
 }
 
 /// A part of a tool's configuration, named for the user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Config {
     /// kubectl's preferences file (kubectl ≥ 1.33), `$KUBERC` or `~/.kube/kuberc`.
@@ -308,7 +310,7 @@ pub(crate) fn environment(
 }
 
 /// Where the user keeps the configuration a piece stands for (for the message that names it).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "at", rename_all = "snake_case")]
 pub(crate) enum Source {
     File(PathBuf),

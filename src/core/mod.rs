@@ -13,6 +13,7 @@ pub(crate) mod observation;
 pub(crate) mod outcome;
 pub(crate) mod overrides;
 pub(crate) mod plan;
+pub(crate) mod probe_cache;
 pub(crate) mod progress;
 pub(crate) mod receipt;
 pub(crate) mod render;

@@ -29,7 +29,7 @@ pub(crate) struct Copy {
 }
 
 /// The version command run as the user runs it (their configuration, but nothing written).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AsUser {
     /// It works with their configuration too.
     Same,
@@ -52,7 +52,7 @@ pub(crate) enum Origin {
     BinDir,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum CopyState {
     /// A file with the tool's name that cannot be executed (a shell skips it).
     NotExecutable,
@@ -88,7 +88,7 @@ impl Observation {
 }
 
 /// What a probe process left behind.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RawOutput {
     pub(crate) stdout: String,
     pub(crate) stderr: String,
@@ -111,7 +111,7 @@ impl RawOutput {
 }
 
 /// A version read from a tool.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Reading {
     pub(crate) version: Version,
     /// Things the tool said that the user should see (VirtualBox's kernel-module warnings).
@@ -119,14 +119,14 @@ pub(crate) struct Reading {
 }
 
 /// Something a tool printed beside its version.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Warning {
     pub(crate) kind: WarningKind,
     /// What the tool said, folded into one line (untrusted text).
     pub(crate) text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum WarningKind {
     /// VirtualBox's kernel driver is missing or unusable: no VM can start.
     VmsCannotStart,
@@ -135,7 +135,7 @@ pub(crate) enum WarningKind {
 }
 
 /// Why a version could not be read. Rendered to words by `Display`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ProbeFailure {
     /// `command` did not answer within `after` and was stopped.
     TimedOut { command: String, after: Duration },
@@ -238,7 +238,7 @@ impl std::fmt::Display for ProbeFailure {
 }
 
 /// Why a binary cannot run here.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum CannotRun {
     /// Its header says it is for another system (`built_for`, e.g. `linux-arm64`).
     Foreign {

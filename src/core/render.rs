@@ -350,3 +350,33 @@ pub(crate) fn installer_hint(
     }
     h
 }
+
+/// One short line for `status`: the tool, what is wrong, and the command that fixes it.
+pub(crate) fn status_line(f: &Finding) -> String {
+    let found = match &f.found {
+        None => "not found".to_string(),
+        Some(s) => s.version.clone().unwrap_or_else(|| "unreadable".into()),
+    };
+    let what = match f.status {
+        Status::Ok | Status::Overridden => "needs attention",
+        s => s.word(),
+    };
+    let command = match &f.remedy {
+        Remedy::InstallPin { .. } => "aladdin-doctor --fix".to_string(),
+        Remedy::UseBinDir { .. } => ENV_CMD.to_string(),
+        Remedy::SystemInstaller { .. } => "aladdin-doctor --fix --allow-sudo".to_string(),
+        Remedy::FixConfig {
+            source: Some(Source::File(p) | Source::Directory(p)),
+            ..
+        } => format!("fix {}", p.display()),
+        Remedy::None
+        | Remedy::RepairVirtualbox
+        | Remedy::FixConfig { .. }
+        | Remedy::Unblock { .. }
+        | Remedy::NoRelease { .. } => "aladdin-doctor --check".to_string(),
+    };
+    format!(
+        "aladdin-doctor: {} {what}: {found} (pinned {}) → {command}",
+        f.tool, f.pinned
+    )
+}

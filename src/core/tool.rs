@@ -4,7 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The tools aladdin needs, in the order they are reported (the old script's order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub(crate) enum Tool {
     Docker,
     Virtualbox,

@@ -247,6 +247,21 @@ fn compare_prerelease(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// A version is kept (in the probe cache) as the text the tool printed, and read back by
+/// parsing it again.
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Version::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Version {
     /// The version as the tool printed it, without a leading `v`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

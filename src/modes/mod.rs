@@ -6,4 +6,5 @@ pub(crate) mod env;
 pub(crate) mod fix;
 pub(crate) mod keep;
 pub(crate) mod progress;
+pub(crate) mod status;
 pub(crate) mod verify;

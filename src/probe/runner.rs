@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::cache::{self, ProbeCache};
 use super::parse::{self, Interpretation};
 use super::{SearchSpace, locate};
 use crate::core::binfmt;
@@ -20,6 +21,7 @@ use crate::core::isolation::{self, Isolation};
 use crate::core::observation::{
     AsUser, CannotRun, Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, clip,
 };
+use crate::core::probe_cache::{self, Entry};
 use crate::core::receipt::{self, Change};
 use crate::core::tool::{Os, Platform, Tool};
 use crate::install::receipts;
@@ -34,6 +36,8 @@ pub(crate) struct ProbeOptions {
     /// Overrides every tool's own timeout (`--probe-timeout`).
     pub(crate) timeout: Option<Duration>,
     pub(crate) env: Arc<ProbeEnv>,
+    /// Answers of earlier runs (None: probe everything, record nothing).
+    pub(crate) cache: Option<Arc<ProbeCache>>,
 }
 
 /// What a probe needs to know of the environment (read once, by the context).
@@ -137,11 +141,7 @@ pub(crate) async fn observe_tool(
                 if !executable {
                     return (CopyState::NotExecutable, None);
                 }
-                if check_as_user {
-                    tokio::join!(probe_path(tool, &path, &opts), as_user(tool, &path, &opts))
-                } else {
-                    (probe_path(tool, &path, &opts).await, None)
-                }
+                cached_probe(tool, &path, &opts, check_as_user).await
             })
         })
         .collect();
@@ -175,6 +175,53 @@ pub(crate) async fn observe_tool(
         });
     }
     Observation { tool, copies }
+}
+
+/// The probe of one binary (and, for the copy PATH runs, its as-user check), from the cache when
+/// its key matches; a fresh answer is recorded.
+async fn cached_probe(
+    tool: Tool,
+    path: &Path,
+    opts: &ProbeOptions,
+    check_as_user: bool,
+) -> (CopyState, Option<AsUser>) {
+    let Some(cache) = &opts.cache else {
+        return if check_as_user {
+            tokio::join!(probe_path(tool, path, opts), as_user(tool, path, opts))
+        } else {
+            (probe_path(tool, path, opts).await, None)
+        };
+    };
+    let key = cache::key(tool, path, parse::attempts(tool));
+    let fingerprint = check_as_user.then(|| cache::config_fingerprint(tool, &opts.env));
+    let hit = key.as_ref().and_then(|k| cache.get(k));
+    let cached_as_user = |e: &Entry| {
+        e.as_user
+            .as_ref()
+            .filter(|(f, _)| Some(f) == fingerprint.as_ref())
+            .map(|(_, a)| a.clone())
+    };
+    let (state, as_user) = match &hit {
+        Some(e) if !check_as_user => return (e.state.clone(), None),
+        Some(e) if cached_as_user(e).is_some() => return (e.state.clone(), cached_as_user(e)),
+        // The binary is known; only the user's configuration changed.
+        Some(e) => (e.state.clone(), as_user(tool, path, opts).await),
+        None if check_as_user => {
+            tokio::join!(probe_path(tool, path, opts), as_user(tool, path, opts))
+        }
+        None => (probe_path(tool, path, opts).await, None),
+    };
+    if let Some(key) = key
+        && probe_cache::cacheable(&state)
+    {
+        cache.put(Entry {
+            key,
+            state: state.clone(),
+            as_user: fingerprint.zip(as_user.clone()),
+            recorded_ns: cache::now_ns(),
+        });
+    }
+    (state, as_user)
 }
 
 /// Asks one binary its version, hermetically: the user's configuration kept away.

@@ -90,6 +90,12 @@ pub(crate) async fn run(session: Session) -> Result<u8, Fatal> {
     input.stop();
     leave(terminal);
     let (model, session) = outcome?;
+    let seen: Vec<_> = model
+        .rows
+        .iter()
+        .filter_map(|r| r.observation.clone())
+        .collect();
+    session.remember(&seen);
 
     // Leave the result in the scrollback: the same report as --check.
     let complete = model.rows.iter().all(|r| r.finding.is_some() && !r.probing);

@@ -1,0 +1,23 @@
+//! `status`: for wrappers and prompts. Silent with exit 0 when every tool is satisfied;
+//! otherwise one short line per finding on stderr and exit 1. Probe answers come from the
+//! cache while the binaries are unchanged, so the usual run costs a few stats.
+
+use std::io::Write;
+
+use crate::core::inert::inert;
+use crate::core::render;
+use crate::core::report::Format;
+use crate::session::{Fatal, Session, emit, exit_code};
+
+pub(crate) async fn run(session: &Session, format: Format) -> Result<u8, Fatal> {
+    let (_, findings) = session.diagnose_now().await;
+    if format == Format::Json {
+        emit(&session.render(format, &findings, &[]))?;
+    } else {
+        let mut err = std::io::stderr().lock();
+        for f in findings.iter().filter(|f| !f.satisfied()) {
+            let _ = writeln!(err, "{}", inert(&render::status_line(f)));
+        }
+    }
+    Ok(exit_code(&findings, &[]))
+}
