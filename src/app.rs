@@ -46,6 +46,15 @@ pub(crate) fn run(cli: Cli) -> u8 {
             let mut session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
             modes::fix::run(&mut session, opts).await
         }),
+        Mode::PinsUpdate(opts) => block_on(async move { modes::pins::update(&ctx, opts).await }),
+        Mode::PinsCheck(opts) => block_on(async move {
+            let session = Session::without_overrides(ctx, &only)?;
+            modes::pins::check(&session, opts).await
+        }),
+        Mode::Mirror(opts) => block_on(async move {
+            let session = Session::without_overrides(ctx, &only)?;
+            modes::mirror::run(&session, opts).await
+        }),
         Mode::Tui => block_on(async move {
             let session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
             tui::run(session).await

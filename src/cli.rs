@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::core::tool::Tool;
+use crate::core::tool::{Platform, Tool};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,7 +46,7 @@ pub(crate) struct Cli {
     pub(crate) format: FormatArg,
 
     /// No progress output
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
 
     /// With --check: reuse the answers of earlier probes where the binary is unchanged (the
@@ -148,6 +148,50 @@ pub(crate) enum Command {
         /// Forget the override: report the tool against its pin again
         #[arg(long)]
         clear: bool,
+    },
+    /// For the owners of versions.toml: update a pin, check every platform's downloads
+    Pins {
+        #[command(subcommand)]
+        command: PinsCommand,
+    },
+    /// Download and verify every pinned artifact and checksum file into DIR/HOST/PATH, the
+    /// layout --mirror reads (serve DIR over HTTP, or use `--mirror DIR` on this machine)
+    Mirror {
+        /// The mirror's root (created if missing); re-running fetches only what is missing or
+        /// wrong
+        dir: PathBuf,
+        /// Only these platforms [default: every platform each tool supports]
+        #[arg(long, value_delimiter = ',', value_name = "PLATFORM[,PLATFORM]")]
+        platforms: Vec<Platform>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub(crate) enum PinsCommand {
+    /// Pin TOOL at VERSION and fill [tools.TOOL.sha256] for every platform it supports, from
+    /// the published checksums (or by hashing the download where upstream publishes none);
+    /// edits the file given with --manifest, keeping its comments
+    Update {
+        /// docker, virtualbox, minikube, kubectl or helm
+        tool: Tool,
+        /// The release, as used in its URLs (e.g. 1.31.2)
+        version: String,
+        /// VirtualBox only: the build number of VERSION (its URLs need it)
+        #[arg(long)]
+        revision: Option<u64>,
+        /// Print the change as a diff and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// List a platform whose artifact does not exist in `unsupported` instead of failing
+        #[arg(long)]
+        allow_missing: bool,
+    },
+    /// For every tool and platform: the artifact exists, its checksum source answers, and a
+    /// published checksum agrees with the pin (read-only; exit 1 on any problem)
+    Check {
+        /// Only these platforms [default: all]
+        #[arg(long, value_delimiter = ',', value_name = "PLATFORM[,PLATFORM]")]
+        platforms: Vec<Platform>,
     },
 }
 

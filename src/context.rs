@@ -70,6 +70,39 @@ pub(crate) enum ContextError {
         dir.display()
     )]
     BinDirSeparator { dir: PathBuf, separator: char },
+    #[error(
+        "--mirror `{0}` is not a mirror: use an http:// or https:// URL, a file:// URL or a directory"
+    )]
+    Mirror(String),
+}
+
+/// The `--mirror` base: an http(s) or `file://` URL as given; a directory (relative to `cwd`)
+/// becomes the `file://` URL of its absolute path, so the fetch path sees URLs only.
+fn mirror_base(m: &str, cwd: &Path) -> Result<String, ContextError> {
+    if ["https://", "http://", "file://"]
+        .iter()
+        .any(|s| m.starts_with(s))
+    {
+        return Ok(m.to_string());
+    }
+    if m.contains("://") {
+        return Err(ContextError::Mirror(m.to_string()));
+    }
+    let mut dir = PathBuf::new();
+    for c in cwd.join(m).components() {
+        match c {
+            std::path::Component::ParentDir => {
+                dir.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => dir.push(c),
+        }
+    }
+    let path = dir.to_string_lossy().into_owned();
+    // file:///C:/dir on Windows.
+    #[cfg(windows)]
+    let path = format!("/{}", path.replace('\\', "/"));
+    Ok(crate::core::mirror::file_url(&path))
 }
 
 impl Context {
@@ -152,7 +185,11 @@ impl Context {
             cache_dir,
             state_dir,
             manifest_path: settings.manifest.clone().map(absolute),
-            mirror: settings.mirror.clone(),
+            mirror: settings
+                .mirror
+                .as_deref()
+                .map(|m| mirror_base(m, &cwd))
+                .transpose()?,
             stdin_tty: std::io::stdin().is_terminal(),
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
@@ -228,5 +265,32 @@ impl Context {
             no_cache: false,
             cert_file: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mirror_directory_becomes_a_file_url() {
+        let cwd = Path::new("/home/u/work");
+        assert_eq!(
+            mirror_base("https://m.corp/aladdin", cwd).unwrap(),
+            "https://m.corp/aladdin"
+        );
+        assert_eq!(mirror_base("file:///srv/m", cwd).unwrap(), "file:///srv/m");
+        assert_eq!(
+            mirror_base("/srv/my mirror", cwd).unwrap(),
+            "file:///srv/my%20mirror"
+        );
+        assert_eq!(
+            mirror_base("../mirror/./x", cwd).unwrap(),
+            "file:///home/u/mirror/x"
+        );
+        assert!(matches!(
+            mirror_base("ftp://m.corp/x", cwd),
+            Err(ContextError::Mirror(_))
+        ));
     }
 }

@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, FormatArg, ShellArg};
+use crate::cli::{Cli, Command, FormatArg, PinsCommand, ShellArg};
 use crate::context::Settings;
 use crate::core::envline::Shell;
 use crate::core::report::Format;
 use crate::core::tool::Tool;
 use crate::modes::fix::FixOptions;
+use crate::modes::mirror::MirrorOptions;
+use crate::modes::pins::{CheckOptions, UpdateOptions};
 use crate::net::fetch::Limits;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +40,9 @@ pub(crate) enum Mode {
         reason: Option<String>,
         clear: bool,
     },
+    PinsUpdate(UpdateOptions),
+    PinsCheck(CheckOptions),
+    Mirror(MirrorOptions),
 }
 
 /// The part of the command line that needs to know whether it runs on a terminal.
@@ -48,6 +53,7 @@ pub(crate) struct Choice {
     cached: bool,
     fix: Option<FixOptions>,
     format: Format,
+    quiet: bool,
 }
 
 impl Choice {
@@ -73,6 +79,36 @@ impl Choice {
                 reason,
                 clear,
             },
+            Some(Command::Pins {
+                command:
+                    PinsCommand::Update {
+                        tool,
+                        version,
+                        revision,
+                        dry_run,
+                        allow_missing,
+                    },
+            }) => Mode::PinsUpdate(UpdateOptions {
+                tool,
+                version,
+                revision,
+                dry_run,
+                allow_missing,
+                quiet: self.quiet,
+                format: self.format,
+            }),
+            Some(Command::Pins {
+                command: PinsCommand::Check { platforms },
+            }) => Mode::PinsCheck(CheckOptions {
+                format: self.format,
+                platforms,
+            }),
+            Some(Command::Mirror { dir, platforms }) => Mode::Mirror(MirrorOptions {
+                dir,
+                platforms,
+                format: self.format,
+                quiet: self.quiet,
+            }),
             None => match self.fix {
                 Some(f) => Mode::Fix(f),
                 None if !self.check && self.format == Format::Text && interactive => Mode::Tui,
@@ -117,6 +153,7 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
             format,
         }),
         format,
+        quiet: cli.quiet,
     };
     (settings, choice)
 }
@@ -180,6 +217,56 @@ mod tests {
                 shell: Some(Shell::Fish)
             }
         );
+    }
+
+    #[test]
+    fn the_platform_teams_commands() {
+        assert_eq!(
+            mode(
+                &["pins", "update", "kubectl", "1.31.2", "--dry-run", "-q"],
+                true
+            ),
+            Mode::PinsUpdate(UpdateOptions {
+                tool: Tool::Kubectl,
+                version: "1.31.2".into(),
+                revision: None,
+                dry_run: true,
+                allow_missing: false,
+                quiet: true,
+                format: Format::Text,
+            })
+        );
+        // --format after the subcommand, as users type it.
+        assert_eq!(
+            mode(
+                &[
+                    "pins",
+                    "check",
+                    "--format",
+                    "json",
+                    "--platforms",
+                    "darwin-amd64,linux-arm64"
+                ],
+                true
+            ),
+            Mode::PinsCheck(CheckOptions {
+                format: Format::Json,
+                platforms: vec![
+                    "darwin-amd64".parse().unwrap(),
+                    "linux-arm64".parse().unwrap()
+                ],
+            })
+        );
+        assert!(matches!(
+            mode(&["mirror", "/srv/m", "--platforms", "linux-amd64"], false),
+            Mode::Mirror(MirrorOptions { dir, platforms, .. })
+                if dir == std::path::Path::new("/srv/m") && platforms.len() == 1
+        ));
+        let parse = |a: &[&str]| {
+            Cli::try_parse_from(std::iter::once("aladdin-doctor").chain(a.iter().copied()))
+        };
+        assert!(parse(&["mirror", "/m", "--platforms", "darwin-x86_64"]).is_err());
+        assert!(parse(&["pins", "update", "kubeclt", "1.0.0"]).is_err());
     }
 
     #[test]

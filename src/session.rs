@@ -95,6 +95,20 @@ impl Session {
         })
     }
 
+    /// A session for the platform team's commands (`pins check`, `mirror`): the manifest and
+    /// the selected tools. A user's overrides file has no say in them and is not read.
+    pub(crate) fn without_overrides(ctx: Context, only: &[Tool]) -> Result<Session, Fatal> {
+        let manifest = load_manifest(&ctx)?;
+        let tools = selected_tools(&manifest, only)?;
+        Ok(Session {
+            ctx,
+            manifest,
+            overrides: Overrides::default(),
+            overrides_text: String::new(),
+            tools,
+        })
+    }
+
     /// A session over `manifest` for in-crate tests (no overrides file yet).
     #[cfg(test)]
     pub(crate) fn for_test(ctx: Context, manifest: Manifest) -> Session {
@@ -242,15 +256,20 @@ fn load_manifest(ctx: &Context) -> Result<Manifest, Fatal> {
     match &ctx.manifest_path {
         None => Ok(Manifest::embedded()?),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Fatal(format!(
-                    "cannot read the manifest {}: {e}\n  help: pass an existing versions.toml with --manifest, or drop --manifest to use the embedded one",
-                    path.display()
-                ))
-            })?;
+            let text = read_manifest(path)?;
             Ok(Manifest::parse(&text, &path.display().to_string())?)
         }
     }
+}
+
+/// The text of the versions.toml at `path`.
+pub(crate) fn read_manifest(path: &std::path::Path) -> Result<String, Fatal> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Fatal(format!(
+            "cannot read the manifest {}: {e}\n  help: pass an existing versions.toml with --manifest, or drop --manifest to use the embedded one",
+            path.display()
+        ))
+    })
 }
 
 /// The overrides file's text ("" when there is none) and its parsed entries.

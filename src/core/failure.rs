@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::core::checksum::ChecksumError;
 use crate::core::manifest::ArchiveKind;
+use crate::core::mirror::LayoutError;
 use crate::core::tool::Tool;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,6 +133,23 @@ pub(crate) enum FetchErrorKind {
         problem: IoProblem,
         detail: String,
     },
+    /// A file of a local mirror (`--mirror file:///DIR` or `--mirror DIR`).
+    Local {
+        path: PathBuf,
+        problem: LocalProblem,
+    },
+}
+
+/// What is wrong with a file of a local mirror.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LocalProblem {
+    /// Not there: the mirror is incomplete.
+    Missing,
+    /// A directory, a device or a pipe: never read.
+    NotAFile,
+    Unreadable(String),
+    /// The `file://` URL names no local path, or climbs out with `..`.
+    BadUrl(LayoutError),
 }
 
 impl FetchError {
@@ -150,6 +168,20 @@ impl FetchError {
                 problem: IoProblem::of(e),
                 detail: e.to_string(),
             },
+        )
+    }
+
+    /// The file is not there: 404 or 410, a missing checksum file, a file missing from a local
+    /// mirror.
+    pub(crate) fn is_missing(&self) -> bool {
+        matches!(
+            self.kind,
+            FetchErrorKind::NotFound { .. }
+                | FetchErrorKind::ChecksumMissing { .. }
+                | FetchErrorKind::Local {
+                    problem: LocalProblem::Missing,
+                    ..
+                }
         )
     }
 
@@ -258,6 +290,16 @@ impl fmt::Display for FetchErrorKind {
                 )
             }
             Io { path, detail, .. } => write!(f, "cannot write {}: {detail}", path.display()),
+            Local { path, problem } => match problem {
+                LocalProblem::Missing => write!(
+                    f,
+                    "not in the mirror: there is no {} (`aladdin-doctor mirror DIR` builds a complete one)",
+                    path.display()
+                ),
+                LocalProblem::NotAFile => write!(f, "{} is not a regular file", path.display()),
+                LocalProblem::Unreadable(d) => write!(f, "cannot read {}: {d}", path.display()),
+                LocalProblem::BadUrl(e) => write!(f, "not a usable local mirror path: {e}"),
+            },
         }
     }
 }

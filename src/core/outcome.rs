@@ -156,40 +156,12 @@ impl Outcome {
 
 /// A stable name for what failed, for the JSON report's `error_kind`.
 pub(crate) fn error_kind(e: &ApplyError) -> &'static str {
-    use crate::core::failure::{FetchErrorKind as F, IoProblem};
+    use crate::core::failure::IoProblem;
     match e {
         ApplyError::Lock(_) => "lock",
         ApplyError::BinDir { .. } => "bin_dir",
         ApplyError::Setup { .. } => "setup",
-        ApplyError::Fetch(f) => match &f.kind {
-            F::NotFound { .. } => "not_found",
-            F::Client { .. } => "http_client_error",
-            F::Server { .. } => "http_server_error",
-            F::ProxyAuth => "proxy_auth",
-            F::Stalled { .. } => "stalled",
-            F::Closed { .. } => "connection_closed",
-            F::BadResume => "bad_resume",
-            F::Dns { .. } => "dns",
-            F::Connect { .. } => "connect",
-            F::Tls { .. } => "tls",
-            F::TooManyRedirects => "redirects",
-            F::InsecureRedirect { .. } => "insecure_redirect",
-            F::TooLarge { .. } => "too_large",
-            F::TooSlow { .. } => "too_slow",
-            F::Html => "captive_portal",
-            F::Transport { .. } => "transport",
-            F::ChecksumMissing { .. } => "checksum_missing",
-            F::ChecksumUnusable(_) | F::ChecksumTooLarge { .. } | F::ChecksumNotText => {
-                "checksum_unusable"
-            }
-            F::HashMismatch { .. } => "hash_mismatch",
-            F::Io { problem, .. } => match problem {
-                IoProblem::DiskFull => "disk_full",
-                IoProblem::Permission => "permission",
-                IoProblem::ReadOnly => "read_only",
-                IoProblem::Other => "io",
-            },
-        },
+        ApplyError::Fetch(f) => fetch_error_kind(f),
         ApplyError::Install { error, .. } => match error {
             InstallError::Hostile(_) => "unsafe_archive",
             InstallError::MemberMissing { .. } | InstallError::NotAFile { .. } => "member_missing",
@@ -207,5 +179,44 @@ pub(crate) fn error_kind(e: &ApplyError) -> &'static str {
         ApplyError::Overrides { .. } => "overrides",
         ApplyError::Privileged(_) => "privileged",
         ApplyError::Internal { .. } => "internal",
+    }
+}
+
+/// A stable name for a download failure (JSON `error_kind`).
+pub(crate) fn fetch_error_kind(f: &FetchError) -> &'static str {
+    use crate::core::failure::{FetchErrorKind as F, IoProblem, LocalProblem};
+    match &f.kind {
+        F::NotFound { .. } => "not_found",
+        F::Client { .. } => "http_client_error",
+        F::Server { .. } => "http_server_error",
+        F::ProxyAuth => "proxy_auth",
+        F::Stalled { .. } => "stalled",
+        F::Closed { .. } => "connection_closed",
+        F::BadResume => "bad_resume",
+        F::Dns { .. } => "dns",
+        F::Connect { .. } => "connect",
+        F::Tls { .. } => "tls",
+        F::TooManyRedirects => "redirects",
+        F::InsecureRedirect { .. } => "insecure_redirect",
+        F::TooLarge { .. } => "too_large",
+        F::TooSlow { .. } => "too_slow",
+        F::Html => "captive_portal",
+        F::Transport { .. } => "transport",
+        F::ChecksumMissing { .. } => "checksum_missing",
+        F::ChecksumUnusable(_) | F::ChecksumTooLarge { .. } | F::ChecksumNotText => {
+            "checksum_unusable"
+        }
+        F::HashMismatch { .. } => "hash_mismatch",
+        F::Local { problem, .. } => match problem {
+            LocalProblem::Missing => "mirror_missing",
+            LocalProblem::NotAFile | LocalProblem::BadUrl(_) => "mirror_path",
+            LocalProblem::Unreadable(_) => "mirror_unreadable",
+        },
+        F::Io { problem, .. } => match problem {
+            IoProblem::DiskFull => "disk_full",
+            IoProblem::Permission => "permission",
+            IoProblem::ReadOnly => "read_only",
+            IoProblem::Other => "io",
+        },
     }
 }

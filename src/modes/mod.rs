@@ -4,7 +4,10 @@
 pub(crate) mod check;
 pub(crate) mod env;
 pub(crate) mod fix;
+pub(crate) mod jobs;
 pub(crate) mod keep;
+pub(crate) mod mirror;
+pub(crate) mod pins;
 pub(crate) mod progress;
 pub(crate) mod status;
 pub(crate) mod verify;

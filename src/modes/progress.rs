@@ -1,9 +1,10 @@
 //! The sinks `--fix` shows progress with: bars on a terminal, one plain line per phase off a
-//! terminal (`core::progress::Quiet` with `-q`).
+//! terminal (`core::progress::Quiet` with `-q`). `mirror` and `pins update` fetch one tool for
+//! several platforms at once, so their events go through `Labelled`, named by tool and platform.
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,16 +18,23 @@ pub(crate) struct Lines;
 
 impl Progress for Lines {
     fn event(&self, e: Event) {
+        Lines::event_as(None, e);
+    }
+}
+
+impl Lines {
+    fn event_as(label: Option<&str>, e: Event) {
         let line = match e {
             Event::Phase {
                 tool,
                 phase,
                 detail,
             } => {
+                let who = label.map_or_else(|| tool.to_string(), str::to_string);
                 if detail.is_empty() {
-                    format!("{tool}: {}", phase.word())
+                    format!("{who}: {}", phase.word())
                 } else {
-                    format!("{tool}: {} {detail}", phase.word())
+                    format!("{who}: {} {detail}", phase.word())
                 }
             }
             Event::Note(n) => n,
@@ -39,7 +47,7 @@ impl Progress for Lines {
 /// On a terminal: a bar per download (bytes, rate, ETA) and a line per phase.
 pub(crate) struct Bars {
     multi: MultiProgress,
-    bars: Mutex<HashMap<Tool, ProgressBar>>,
+    bars: Mutex<HashMap<String, ProgressBar>>,
 }
 
 impl Default for Bars {
@@ -52,9 +60,9 @@ impl Default for Bars {
 }
 
 impl Bars {
-    fn bar(&self, tool: Tool) -> ProgressBar {
+    fn bar(&self, label: &str) -> ProgressBar {
         let mut bars = self.bars.lock().expect("bars lock");
-        bars.entry(tool)
+        bars.entry(label.to_string())
             .or_insert_with(|| {
                 let b = self.multi.add(ProgressBar::new(0));
                 b.set_style(
@@ -64,7 +72,7 @@ impl Bars {
                     .expect("valid template")
                     .progress_chars("=> "),
                 );
-                b.set_prefix(tool.name());
+                b.set_prefix(label.to_string());
                 b.enable_steady_tick(Duration::from_millis(200));
                 b
             })
@@ -79,9 +87,16 @@ impl Bars {
 
 impl Progress for Bars {
     fn event(&self, e: Event) {
+        self.event_as(None, e);
+    }
+}
+
+impl Bars {
+    fn event_as(&self, label: Option<&str>, e: Event) {
+        let name = |tool: Tool| label.map_or_else(|| tool.to_string(), str::to_string);
         match e {
             Event::Bytes { tool, done, total } => {
-                let b = self.bar(tool);
+                let b = self.bar(&name(tool));
                 if let Some(t) = total {
                     b.set_length(t);
                 }
@@ -92,7 +107,7 @@ impl Progress for Bars {
                 phase,
                 detail,
             } => {
-                let b = self.bar(tool);
+                let b = self.bar(&name(tool));
                 let text = if detail.is_empty() {
                     phase.word().to_string()
                 } else {
@@ -106,6 +121,56 @@ impl Progress for Bars {
             Event::Note(n) => {
                 let _ = self.multi.println(inert(&n));
             }
+        }
+    }
+}
+
+/// Where a run's progress goes.
+#[derive(Clone)]
+pub(crate) enum Sink {
+    Bars(Arc<Bars>),
+    Lines,
+    Quiet,
+}
+
+impl Sink {
+    /// Bars on a terminal, lines off one, nothing with `-q`.
+    pub(crate) fn new(quiet: bool, stderr_tty: bool) -> Sink {
+        match (quiet, stderr_tty) {
+            (true, _) => Sink::Quiet,
+            (false, true) => Sink::Bars(Arc::new(Bars::default())),
+            (false, false) => Sink::Lines,
+        }
+    }
+
+    /// A sink for one job, its events named `label` ("kubectl darwin-arm64").
+    pub(crate) fn labelled(&self, label: String) -> Arc<dyn Progress> {
+        Arc::new(Labelled {
+            label,
+            sink: self.clone(),
+        })
+    }
+
+    pub(crate) fn note(&self, text: &str) {
+        match self {
+            Sink::Bars(b) => b.event_as(None, Event::Note(text.to_string())),
+            Sink::Lines => Lines::event_as(None, Event::Note(text.to_string())),
+            Sink::Quiet => {}
+        }
+    }
+}
+
+struct Labelled {
+    label: String,
+    sink: Sink,
+}
+
+impl Progress for Labelled {
+    fn event(&self, e: Event) {
+        match &self.sink {
+            Sink::Bars(b) => b.event_as(Some(&self.label), e),
+            Sink::Lines => Lines::event_as(Some(&self.label), e),
+            Sink::Quiet => {}
         }
     }
 }

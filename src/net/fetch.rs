@@ -8,6 +8,13 @@
 //! Every transfer is bounded: a size refused up front (Content-Length) and capped while
 //! streaming, a stall (`--timeout`), and a minimum average speed over a window (like curl's
 //! `--speed-limit`/`--speed-time`). A redirect from https to plain http is refused.
+//!
+//! A `file://` URL (a mirror on this machine) is read from disk by `local`, with the same
+//! hashing, cache and verification. `upstream` asks whether an artifact exists without
+//! downloading it (`pins check`, `pins update`).
+
+mod local;
+mod upstream;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -175,31 +182,57 @@ impl Fetcher {
         progress: &dyn Progress,
     ) -> Result<Fetched, FetchError> {
         let expected = self.expected_hash(d, progress).await?;
-        let dest = self.verified_path(&expected.0, &d.file_name);
-        if dest.exists() {
-            progress.phase(d.tool, Phase::Verify, "cached copy");
-            match fsutil::hash_file(&dest) {
-                Ok(h) if h == expected.0 => {
-                    progress.phase(d.tool, Phase::Cached, dest.display().to_string());
-                    return Ok(Fetched {
-                        path: dest,
-                        sha256: expected.0,
-                    });
-                }
-                _ => {
-                    // Tampered with or damaged: fetch it again.
-                    let _ = fs::remove_file(&dest);
+        self.fetch_checked(d, Some(expected), progress).await
+    }
+
+    /// Downloads `d` with no hash to check it against (`pins update`, for an upstream that
+    /// publishes none; `d.checksum` is not used) and returns the cached file and its hash.
+    /// Nothing is resumed from an earlier run: without a hash, a stale prefix could not be told.
+    pub(crate) async fn fetch_unverified(
+        &self,
+        d: &Download,
+        progress: &dyn Progress,
+    ) -> Result<Fetched, FetchError> {
+        let _ = fs::remove_file(self.partial_path(&d.url));
+        self.fetch_checked(d, None, progress).await
+    }
+
+    /// The verified artifact and its hash; with `expected` None, whatever arrives is kept (in
+    /// the cache, under the hash it has).
+    async fn fetch_checked(
+        &self,
+        d: &Download,
+        expected: Option<(String, HashSource)>,
+        progress: &dyn Progress,
+    ) -> Result<Fetched, FetchError> {
+        if let Some(expected) = &expected {
+            let dest = self.verified_path(&expected.0, &d.file_name);
+            if dest.exists() {
+                progress.phase(d.tool, Phase::Verify, "cached copy");
+                match fsutil::hash_file(&dest) {
+                    Ok(h) if h == expected.0 => {
+                        progress.phase(d.tool, Phase::Cached, dest.display().to_string());
+                        return Ok(Fetched {
+                            path: dest,
+                            sha256: h,
+                        });
+                    }
+                    _ => {
+                        // Tampered with or damaged: fetch it again.
+                        let _ = fs::remove_file(&dest);
+                    }
                 }
             }
         }
 
+        let local = local::source(&d.url)?;
         let partial = self.partial_path(&d.url);
         mkdirs(partial.parent().expect("has parent"), &d.url)?;
         let mut state =
             Resume::from_disk(&partial).map_err(|e| FetchError::io(&d.url, &partial, &e))?;
         let mut fresh_retry_left = state.len > 0;
         let mut attempt = 1;
-        loop {
+        let got = loop {
             progress.phase(
                 d.tool,
                 Phase::Download,
@@ -209,7 +242,13 @@ impl Fetcher {
                     String::new()
                 },
             );
-            let result = self.transfer(d, &partial, &mut state, progress).await;
+            let result = match &local {
+                Some(src) => {
+                    let max = self.limits.max_bytes;
+                    local::copy(src, d, &partial, &mut state, max, progress).await
+                }
+                None => self.transfer(d, &partial, &mut state, progress).await,
+            };
             match result {
                 Ok(()) => {}
                 Err(e) if e.retryable() && attempt < ATTEMPTS => {
@@ -226,7 +265,9 @@ impl Fetcher {
             }
             progress.phase(d.tool, Phase::Verify, "");
             let got = checksum::hex(&state.hasher.clone().finalize());
-            if got != expected.0 {
+            if let Some(expected) = &expected
+                && got != expected.0
+            {
                 let _ = fs::remove_file(&partial);
                 if fresh_retry_left {
                     // The resumed prefix came from an earlier run and may be stale: start over once.
@@ -237,14 +278,15 @@ impl Fetcher {
                 return Err(FetchError::new(
                     &d.url,
                     Kind::HashMismatch {
-                        expected: expected.0,
+                        expected: expected.0.clone(),
                         got,
-                        source: expected.1,
+                        source: expected.1.clone(),
                     },
                 ));
             }
-            break;
-        }
+            break got;
+        };
+        let dest = self.verified_path(&got, &d.file_name);
 
         // Verified: make it visible in the cache. No fsync here: a cached file damaged by a
         // crash is caught by the re-hash on reuse, and an install fsyncs what it installs.
@@ -252,15 +294,15 @@ impl Fetcher {
             fs::create_dir_all(dest.parent().expect("has parent"))?;
             fs::rename(&partial, &dest)?;
             fsutil::sync_dir(dest.parent().expect("has parent"));
-            if matches!(d.checksum, Checksum::Url { .. }) {
-                fsutil::write_atomic(&self.index_path(&d.url), expected.0.as_bytes(), None)?;
+            if expected.is_some() && matches!(d.checksum, Checksum::Url { .. }) {
+                fsutil::write_atomic(&self.index_path(&d.url), got.as_bytes(), None)?;
             }
             Ok(())
         };
         finish().map_err(|e| FetchError::io(&d.url, &dest, &e))?;
         Ok(Fetched {
             path: dest,
-            sha256: expected.0,
+            sha256: got,
         })
     }
 
@@ -303,6 +345,9 @@ impl Fetcher {
 
     /// A small text file (a checksum), with the same retries as downloads.
     async fn text(&self, url: &str) -> Result<String, FetchError> {
+        if let Some(src) = local::source(url)? {
+            return local::read_text(&src, url, MAX_CHECKSUM_FILE);
+        }
         let mut attempt = 1;
         loop {
             match self.text_once(url).await {

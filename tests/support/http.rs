@@ -35,10 +35,14 @@ pub enum Route {
     Claim(u64),
     /// No Content-Length; zeros until the client goes away.
     Endless,
+    /// HEAD is answered 405 (as some CDNs and presigned-URL stores do); GET gets the route.
+    GetOnly(Box<Route>),
 }
 
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// GET or HEAD.
+    pub method: String,
     pub path: String,
     pub range: Option<String>,
     /// The host of an absolute-form request (the server was used as a proxy).
@@ -135,6 +139,7 @@ fn handle(
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
+    let method = line.split_whitespace().next().unwrap_or("GET").to_string();
     let target = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     // A client talking to a proxy sends the absolute URI: keep the host, route on the path.
     let (via_proxy_host, path) = match target.strip_prefix("http://") {
@@ -164,6 +169,7 @@ fn handle(
         }
     }
     log.lock().unwrap().push(Request {
+        method: method.clone(),
         path: path.clone(),
         range: range.clone(),
         via_proxy_host,
@@ -179,7 +185,57 @@ fn handle(
     while let Route::Sequence(list) = route {
         route = list[n.min(list.len() - 1)].clone();
     }
+    if method == "HEAD" {
+        return respond_head(&mut stream, route);
+    }
+    if let Route::GetOnly(inner) = route {
+        route = *inner;
+    }
     respond(&mut stream, route, range.as_deref(), stop)
+}
+
+/// A HEAD request: the headers a GET would get, no body.
+fn respond_head(stream: &mut TcpStream, route: Route) -> std::io::Result<()> {
+    let octets = ("Content-Type", "application/octet-stream".to_string());
+    match route {
+        Route::File(body)
+        | Route::FileIgnoringRange(body)
+        | Route::Truncated(body, _)
+        | Route::Stall(body, _)
+        | Route::Reset(body, _)
+        | Route::Drip(body, _, _) => head(
+            stream,
+            "200 OK",
+            &[octets, ("Content-Length", body.len().to_string())],
+        ),
+        Route::Status(code) => head(
+            stream,
+            &format!("{code} Status"),
+            &[("Content-Length", "0".into())],
+        ),
+        Route::Redirect(to) => head(
+            stream,
+            "302 Found",
+            &[("Location", to), ("Content-Length", "0".into())],
+        ),
+        Route::Html => head(
+            stream,
+            "200 OK",
+            &[("Content-Type", "text/html; charset=utf-8".into())],
+        ),
+        Route::Claim(len) => head(
+            stream,
+            "200 OK",
+            &[octets, ("Content-Length", len.to_string())],
+        ),
+        Route::Endless => head(stream, "200 OK", &[octets]),
+        Route::GetOnly(_) => head(
+            stream,
+            "405 Method Not Allowed",
+            &[("Content-Length", "0".into())],
+        ),
+        Route::Sequence(_) => unreachable!("resolved by handle"),
+    }
 }
 
 fn head(stream: &mut TcpStream, status: &str, headers: &[(&str, String)]) -> std::io::Result<()> {
@@ -200,25 +256,31 @@ fn respond(
     let octets = ("Content-Type", "application/octet-stream".to_string());
     match route {
         Route::File(body) => {
-            let start = range
-                .and_then(|r| r.strip_prefix("bytes="))
-                .and_then(|r| r.strip_suffix('-'))
+            let spec = range.and_then(|r| r.strip_prefix("bytes="));
+            let start = spec
+                .and_then(|r| r.split('-').next())
                 .and_then(|n| n.parse::<usize>().ok());
+            // `bytes=N-M`: an end, inclusive (a probe asks for `bytes=0-0`).
+            let end = spec
+                .and_then(|r| r.split('-').nth(1))
+                .and_then(|n| n.parse::<usize>().ok())
+                .map(|e| (e + 1).min(body.len()))
+                .unwrap_or(body.len());
             match start {
-                Some(s) if s < body.len() => {
+                Some(s) if s < end => {
                     head(
                         stream,
                         "206 Partial Content",
                         &[
                             octets,
-                            ("Content-Length", (body.len() - s).to_string()),
+                            ("Content-Length", (end - s).to_string()),
                             (
                                 "Content-Range",
-                                format!("bytes {s}-{}/{}", body.len() - 1, body.len()),
+                                format!("bytes {s}-{}/{}", end - 1, body.len()),
                             ),
                         ],
                     )?;
-                    stream.write_all(&body[s..])
+                    stream.write_all(&body[s..end])
                 }
                 Some(_) => head(
                     stream,
@@ -342,7 +404,7 @@ fn respond(
             head(stream, "200 OK", &[octets])?;
             endless(stream, stop)
         }
-        Route::Sequence(_) => unreachable!("resolved by handle"),
+        Route::Sequence(_) | Route::GetOnly(_) => unreachable!("resolved by handle"),
     }
 }
 

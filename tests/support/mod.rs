@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod http;
 pub mod real;
 pub mod tls;
+pub mod upstreams;
 pub mod world;
 
 use std::collections::BTreeMap;
