@@ -53,6 +53,12 @@ pub struct Artifact {
 
 /// A release's artifact for one platform.
 pub fn artifact(tool: &str, version: &str, platform: &str) -> Artifact {
+    artifact_padded(tool, version, platform, 0)
+}
+
+/// `artifact`, with its executable padded to about `size` bytes of incompressible data after
+/// the script's `exit 0` (the shell never reads it), for figures.
+pub fn artifact_padded(tool: &str, version: &str, platform: &str, size: usize) -> Artifact {
     let (os, arch) = platform.split_once('-').unwrap();
     let exe = if os == "windows" { ".exe" } else { "" };
     // Distinct bytes per platform; a runnable fake for every one of them.
@@ -60,6 +66,7 @@ pub fn artifact(tool: &str, version: &str, platform: &str) -> Artifact {
     let tagged = |f: Fake| {
         let mut b = script(&f);
         b.extend_from_slice(tag.as_bytes());
+        pad(&mut b, size);
         b
     };
     let (path, bytes) = match tool {
@@ -123,9 +130,11 @@ pub fn artifact(tool: &str, version: &str, platform: &str) -> Artifact {
                 "darwin-arm64" => "macOSArm64.dmg",
                 _ => "Win.exe",
             };
+            let mut b = format!("VirtualBox installer {v} r{r} for {platform}\n").into_bytes();
+            pad(&mut b, size);
             (
                 format!("/download.virtualbox.org/virtualbox/{v}/VirtualBox-{v}-{r}-{suffix}"),
-                format!("VirtualBox installer {v} r{r} for {platform}\n").into_bytes(),
+                b,
             )
         }
         other => panic!("unknown tool {other}"),
@@ -135,6 +144,20 @@ pub fn artifact(tool: &str, version: &str, platform: &str) -> Artifact {
         path,
         bytes,
         sha256,
+    }
+}
+
+/// Appends incompressible bytes up to `size`.
+fn pad(b: &mut Vec<u8>, size: usize) {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15 ^ b.len() as u64;
+    while b.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    if size > 0 {
+        b.truncate(size);
     }
 }
 
@@ -199,11 +222,22 @@ impl Upstreams {
         version: &str,
         platforms: &[&str],
     ) -> BTreeMap<String, Artifact> {
+        self.release_as(tool, version, platforms, 0, Route::File)
+    }
+
+    /// `release` with artifacts of about `size` bytes, served by `route` (e.g. a `Drip`).
+    pub fn release_as(
+        &self,
+        tool: &str,
+        version: &str,
+        platforms: &[&str],
+        size: usize,
+        route: impl Fn(Arc<Vec<u8>>) -> Route,
+    ) -> BTreeMap<String, Artifact> {
         let mut out = BTreeMap::new();
         for p in platforms {
-            let a = artifact(tool, version, p);
-            self.server
-                .route(&a.path, Route::File(Arc::new(a.bytes.clone())));
+            let a = artifact_padded(tool, version, p, size);
+            self.server.route(&a.path, route(Arc::new(a.bytes.clone())));
             if let Some((path, text)) = checksum_file(tool, &a) {
                 self.server
                     .route(&path, Route::File(Arc::new(text.into_bytes())));
@@ -221,6 +255,15 @@ impl Upstreams {
 
     /// Every tool at the repository's pins, for every platform it supports.
     pub fn repo_releases(&self) -> BTreeMap<(String, String), Artifact> {
+        self.repo_releases_as(|_| 0, Route::File)
+    }
+
+    /// `repo_releases` with each tool's artifacts of `size(tool)` bytes, served by `route`.
+    pub fn repo_releases_as(
+        &self,
+        size: impl Fn(&str) -> usize,
+        route: impl Fn(Arc<Vec<u8>>) -> Route + Copy,
+    ) -> BTreeMap<(String, String), Artifact> {
         let mut all = BTreeMap::new();
         let vbox = format!("{}r{}", PIN_VBOX.0, PIN_VBOX.1);
         for (tool, version) in [
@@ -230,7 +273,7 @@ impl Upstreams {
             ("kubectl", PIN_KUBECTL),
             ("helm", PIN_HELM),
         ] {
-            for (p, a) in self.release(tool, version, &platforms(tool)) {
+            for (p, a) in self.release_as(tool, version, &platforms(tool), size(tool), route) {
                 all.insert((tool.to_string(), p), a);
             }
         }
@@ -271,4 +314,21 @@ pub fn sandbox(manifest: &str) -> (Sandbox, PathBuf) {
         .insert("SSL_CERT_FILE".into(), ca.display().to_string());
     let m = sb.write("repo/versions.toml", manifest);
     (sb, m)
+}
+
+/// `repo_manifest_pinning`, and a pinned hash for every platform that has none (docker's
+/// without a published checksum), so that every artifact verifies from any source.
+pub fn manifest_pinning_all(served: &BTreeMap<(String, String), Artifact>) -> String {
+    let mut doc: toml_edit::DocumentMut = repo_manifest_pinning(served).parse().unwrap();
+    for ((tool, platform), a) in served {
+        let spec = &mut doc["tools"][tool.as_str()];
+        if spec.get("sha256").is_none() {
+            spec["sha256"] = toml_edit::table();
+        }
+        let table = &mut spec["sha256"];
+        if table.get(platform.as_str()).is_none() {
+            table[platform.as_str()] = toml_edit::value(a.sha256.as_str());
+        }
+    }
+    doc.to_string()
 }
