@@ -121,6 +121,19 @@ fn mirror_builds_a_tree_that_fix_installs_from_with_no_server() {
 
     // A laptop with no network: the upstreams are gone, the mirror is a directory.
     drop(up);
+    // `pins check` against the mirror says it is complete, reading it from disk.
+    let out = sb.run(&args(&["pins", "check"], &ms, &ds));
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    fs::remove_file(dir.join(&kubectl.path[1..])).unwrap();
+    let out = sb.run(&args(&["pins", "check", "--only", "kubectl"], &ms, &ds));
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("kubectl    linux-amd64    missing")
+            && out.stdout.contains("not in the mirror: there is no"),
+        "{}",
+        out.stdout
+    );
+    fs::write(dir.join(&kubectl.path[1..]), &kubectl.bytes).unwrap();
     let manifest = fs::read_to_string(&m).unwrap();
     for mirror in [ds.clone(), format!("file://{ds}")] {
         let (mut laptop, lm) = Sandbox::for_releases(&[]);
