@@ -145,9 +145,16 @@ pub(crate) async fn run(session: &Session, opts: MirrorOptions) -> Result<u8, Fa
         rows.extend(sums.iter().filter(|r| r.tool == spec.tool).cloned());
     }
     let fresh = rows.iter().filter_map(Row::entry).collect();
+    // An earlier entry stays while its file does (another --platforms, say); the old index is
+    // only a file on disk, so a path that would leave DIR is dropped, never looked at.
     let index = mirror::merge((*env.old).clone(), fresh, &session.manifest.source, |e| {
-        let p = under(&dir, e.path.split('/'));
-        fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == e.size)
+        let inside = e
+            .path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
+        inside
+            && fs::metadata(under(&dir, e.path.split('/')))
+                .is_ok_and(|m| m.is_file() && m.len() == e.size)
     });
     fsutil::write_atomic(&index_path, index.render().as_bytes(), Some(0o644))
         .map_err(|e| Fatal(format!("cannot write {}: {e}", index_path.display())))?;

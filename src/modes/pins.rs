@@ -108,7 +108,7 @@ pub(crate) async fn update(ctx: &Context, opts: UpdateOptions) -> Result<u8, Fat
     let results = tokio::select! {
         r = run_all(jobs, PARALLEL) => r,
         _ = cancel::terminated() => {
-            sink.note("interrupted: nothing was written; a download in progress resumes next time");
+            sink.note("interrupted: nothing was written");
             return Ok(EXIT_FINDINGS);
         }
     };
