@@ -62,7 +62,12 @@ fn main() {
     println!("binary: {BIN}");
     let sb = sandbox(1);
     let cache = sb.root().join("state/probe-cache.json");
-    assert_eq!(sb.run(&["status"]).code, Some(0), "{:?}", sb.run(&["status"]));
+    assert_eq!(
+        sb.run(&["status"]).code,
+        Some(0),
+        "{:?}",
+        sb.run(&["status"])
+    );
     let t = median("(baseline) /bin/true", 200, || {
         std::process::Command::new("/bin/true").output().unwrap();
     });
@@ -83,9 +88,13 @@ fn main() {
     let _ = many.run(&["status"]);
     let cache50 = many.root().join("state/probe-cache.json");
     let size50 = std::fs::metadata(&cache50).map(|m| m.len()).unwrap_or(0);
-    let warm50 = median("status, warm, 50 copies on PATH (10 of each tool)", 50, || {
-        many.cmd().arg("status").output().unwrap();
-    });
+    let warm50 = median(
+        "status, warm, 50 copies on PATH (10 of each tool)",
+        50,
+        || {
+            many.cmd().arg("status").output().unwrap();
+        },
+    );
 
     println!();
     println!(
@@ -93,8 +102,9 @@ fn main() {
         warm - t,
         warm50 - t
     );
-    println!("cold status / slowest probe (100 ms): {:.2}× (goal ≤ 1.25×)", cold / 100.0);
     println!(
-        "cache file: {size5} bytes for 5 tools, {size50} bytes for 50 copies"
+        "cold status / slowest probe (100 ms): {:.2}× (goal ≤ 1.25×)",
+        cold / 100.0
     );
+    println!("cache file: {size5} bytes for 5 tools, {size50} bytes for 50 copies");
 }
