@@ -37,6 +37,10 @@ pub(crate) struct Cli {
     #[arg(long, requires = "fix")]
     pub(crate) allow_sudo: bool,
 
+    /// With --fix --cluster: switch the current kube context to the pinned one
+    #[arg(long, requires = "fix")]
+    pub(crate) switch_context: bool,
+
     /// With --fix: how long to wait for another --fix to finish
     #[arg(long, default_value = "120", value_name = "SECS", value_parser = secs(0.0, 86_400.0))]
     pub(crate) lock_timeout: f64,
@@ -92,6 +96,11 @@ pub(crate) struct Common {
     /// Probe every binary again, ignoring the probe cache
     #[arg(long, global = true)]
     pub(crate) no_cache: bool,
+
+    /// Also check the local cluster: docker daemon, minikube, kube context, API server,
+    /// addons, helm (read-only; with --fix, start and enable what is missing)
+    #[arg(long, global = true)]
+    pub(crate) cluster: bool,
 
     /// Refuse a download bigger than this
     #[arg(long, global = true, default_value = "2048", value_name = "MIB", value_parser = whole(1, 1 << 20))]

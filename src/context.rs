@@ -26,6 +26,8 @@ pub(crate) struct Settings {
     pub(crate) probe_timeout: Option<Duration>,
     /// `--no-cache`: probe everything again.
     pub(crate) no_cache: bool,
+    /// `--cluster`: also check the local cluster.
+    pub(crate) cluster: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +53,8 @@ pub(crate) struct Context {
     pub(crate) probe: ProbeOptions,
     /// `--no-cache`.
     pub(crate) no_cache: bool,
+    /// `--cluster`.
+    pub(crate) cluster: bool,
     /// `SSL_CERT_FILE`, when set: the fetch path checks that it can be read.
     pub(crate) cert_file: Option<PathBuf>,
 }
@@ -217,6 +221,7 @@ impl Context {
                 cache: None,
             },
             no_cache: settings.no_cache,
+            cluster: settings.cluster,
             cert_file: var("SSL_CERT_FILE").map(PathBuf::from),
         })
     }
@@ -263,6 +268,7 @@ impl Context {
             lock_timeout: Duration::from_secs(60),
             probe: ProbeOptions::default(),
             no_cache: false,
+            cluster: false,
             cert_file: None,
         }
     }

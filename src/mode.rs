@@ -141,12 +141,14 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
         lock_timeout: Duration::from_secs_f64(cli.lock_timeout),
         probe_timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
         no_cache: cli.common.no_cache,
+        cluster: cli.common.cluster,
     };
     let choice = Choice {
         command: cli.command,
         check: cli.check,
         cached: cli.cached,
         fix: cli.fix.then_some(FixOptions {
+            switch_context: cli.switch_context,
             dry_run: cli.dry_run,
             allow_sudo: cli.allow_sudo,
             quiet: cli.quiet,

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use crate::cluster::rows::Row as ClusterRow;
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding, Layout};
 use crate::core::manifest::Manifest;
@@ -15,6 +16,7 @@ use crate::core::tool::Tool;
 use crate::fsutil;
 use crate::probe;
 use crate::probe::cache::ProbeCache;
+use crate::probe::cluster::ClusterTools;
 use std::sync::Arc;
 
 /// Exit codes, the same in every mode: 0 every tool satisfied, 1 something remains to be done
@@ -24,8 +26,11 @@ pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// The exit code for a run that got as far as a diagnosis.
-pub(crate) fn exit_code(findings: &[Finding], outcomes: &[Outcome]) -> u8 {
-    if findings.iter().all(Finding::satisfied) && !outcomes.iter().any(Outcome::failed) {
+pub(crate) fn exit_code(findings: &[Finding], outcomes: &[Outcome], cluster: &[ClusterRow]) -> u8 {
+    if findings.iter().all(Finding::satisfied)
+        && !outcomes.iter().any(Outcome::failed)
+        && !cluster.iter().any(crate::cluster::rows::fails)
+    {
         EXIT_OK
     } else {
         EXIT_FINDINGS
@@ -238,17 +243,69 @@ impl Session {
         format: Format,
         findings: &[Finding],
         outcomes: &[Outcome],
+        cluster: &[ClusterRow],
     ) -> String {
         let header = self.header();
+        let minikube = self.minikube_release(findings);
+        let cluster = (self.ctx.cluster).then(|| crate::cluster::render::render(cluster, minikube));
+        let cluster = cluster.as_deref();
         match format {
-            Format::Json => report::json(findings, outcomes, &header),
+            Format::Json => report::json(findings, outcomes, cluster, &header),
             Format::Text => report::text(
                 findings,
                 outcomes,
+                cluster,
                 &header,
                 self.ctx.stdout_tty && self.ctx.colour_allowed,
             ),
         }
+    }
+
+    fn minikube_release(&self, findings: &[Finding]) -> Option<crate::cluster::Release> {
+        findings
+            .iter()
+            .find(|f| f.tool == Tool::Minikube)
+            .and_then(|f| f.found_version())
+            .and_then(crate::cluster::Release::parse)
+    }
+
+    /// With `--cluster`: the cluster's rows, probed with the tools the diagnosis found (empty
+    /// without `--cluster`).
+    pub(crate) async fn cluster(&self, findings: &[Finding]) -> Vec<ClusterRow> {
+        if !self.ctx.cluster {
+            return Vec::new();
+        }
+        let path_of = |t: Tool| {
+            findings
+                .iter()
+                .find(|f| f.tool == t)
+                .and_then(|f| f.found.as_ref())
+                .filter(|s| s.version.is_some())
+                .map(|s| s.path.clone())
+        };
+        let version_of = |t: Tool| {
+            findings
+                .iter()
+                .find(|f| f.tool == t)
+                .and_then(|f| f.found_version())
+                .and_then(crate::cluster::Release::parse)
+        };
+        let tools = ClusterTools {
+            docker: path_of(Tool::Docker),
+            minikube: path_of(Tool::Minikube).zip(version_of(Tool::Minikube)),
+            kubectl: path_of(Tool::Kubectl),
+            helm: path_of(Tool::Helm).zip(
+                version_of(Tool::Helm)
+                    .map(|r| crate::cluster::helm::HelmGeneration::of_major(u64::from(r.major))),
+            ),
+        };
+        crate::probe::cluster::observe(
+            &self.manifest.cluster,
+            &self.manifest.cluster_timeouts,
+            &tools,
+            &self.ctx.probe.env,
+        )
+        .await
     }
 }
 

@@ -174,6 +174,47 @@ pub(crate) struct ClusterPins {
     pub(crate) addons: Vec<String>,
 }
 
+impl Default for ClusterPins {
+    /// aladdin's own defaults: minikube's default profile on VirtualBox.
+    fn default() -> Self {
+        ClusterPins {
+            profile: "minikube".into(),
+            driver: "virtualbox".into(),
+            context: "minikube".into(),
+            kubernetes_version: None,
+            addons: Vec::new(),
+        }
+    }
+}
+
+/// How long each cluster probe may run (`[cluster.timeouts]`), overriding its default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    pub(crate) docker: Option<std::time::Duration>,
+    pub(crate) minikube: Option<std::time::Duration>,
+    pub(crate) context: Option<std::time::Duration>,
+    pub(crate) api: Option<std::time::Duration>,
+    pub(crate) addons: Option<std::time::Duration>,
+    pub(crate) helm: Option<std::time::Duration>,
+}
+
+/// minikube's drivers (kubernetes/minikube `pkg/minikube/driver/driver.go`).
+pub(crate) const DRIVERS: &[&str] = &[
+    "virtualbox",
+    "docker",
+    "podman",
+    "hyperkit",
+    "vfkit",
+    "qemu2",
+    "qemu",
+    "kvm2",
+    "hyperv",
+    "vmware",
+    "parallels",
+    "ssh",
+    "none",
+];
+
 impl ClusterPins {
     /// Whether the host's docker daemon is part of the cluster (the docker driver).
     pub(crate) fn needs_docker_daemon(&self) -> bool {

@@ -21,6 +21,9 @@ pub(crate) struct Rendered {
     /// The typed remedy; `null` when there is nothing to do.
     pub(crate) fix: Option<Remedy>,
     pub(crate) hint: Option<String>,
+    /// Whether it leaves something to do (`rows::fails`).
+    #[serde(skip)]
+    pub(crate) fails: bool,
 }
 
 /// `minikube` is the minikube release the tools section found (flags differ by era).
@@ -32,6 +35,7 @@ pub(crate) fn render(rows: &[Row], minikube: Option<Release>) -> Vec<Rendered> {
             detail: detail(r, rows),
             fix: (r.remedy != Remedy::None).then(|| r.remedy.clone()),
             hint: hint(&r.remedy, minikube),
+            fails: super::rows::fails(r),
         })
         .collect()
 }

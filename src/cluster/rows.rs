@@ -250,6 +250,17 @@ fn row(check: Check, status: RowStatus, seen: Seen, remedy: Remedy) -> Row {
     }
 }
 
+/// Whether a row leaves something to do (the run exits 1): a failure, or a warning that the
+/// cluster is not the pinned one (another kube context or driver). Other warnings (a docker
+/// daemon the driver does not need, an addon still starting) are shown, not failed.
+pub(crate) fn fails(r: &Row) -> bool {
+    match r.status {
+        RowStatus::Failed => true,
+        RowStatus::Warning => matches!(r.check, Check::KubeContext | Check::MinikubeDriver),
+        RowStatus::Ok | RowStatus::Skipped => false,
+    }
+}
+
 /// Whether a row blocks the rows that depend on it.
 fn blocks(r: &Row) -> bool {
     matches!(r.status, RowStatus::Failed | RowStatus::Skipped)

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::cluster::render::Rendered;
+use crate::cluster::rows::RowStatus;
 use crate::core::diagnose::{Finding, Fix, Layout, Remedy, Seen, SeenError, Status};
 use crate::core::inert::inert;
 use crate::core::outcome::{Done, Outcome};
@@ -65,6 +67,23 @@ pub(crate) fn verdict(f: &Finding) -> &'static str {
     }
 }
 
+fn cluster_mark(s: RowStatus) -> Mark {
+    match s {
+        RowStatus::Ok | RowStatus::Skipped => Mark::Good,
+        RowStatus::Warning => Mark::Warn,
+        RowStatus::Failed => Mark::Bad,
+    }
+}
+
+fn cluster_symbol(s: RowStatus) -> &'static str {
+    match s {
+        RowStatus::Ok => "✓",
+        RowStatus::Warning => "!",
+        RowStatus::Failed => "✗",
+        RowStatus::Skipped => "–",
+    }
+}
+
 const RESET: &str = "\x1b[0m";
 const DIM: &str = "\x1b[2m";
 
@@ -75,6 +94,7 @@ fn outcome_of<'a>(outcomes: &'a [Outcome], f: &Finding) -> Option<&'a Outcome> {
 pub(crate) fn text(
     findings: &[Finding],
     outcomes: &[Outcome],
+    cluster: Option<&[Rendered]>,
     header: &Header,
     colour: bool,
 ) -> String {
@@ -140,9 +160,43 @@ pub(crate) fn text(
         }
     }
 
+    if let Some(rows) = cluster {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Cluster");
+        for r in rows {
+            let mark = cluster_mark(r.status);
+            let word = format!("{:<8}", r.status.word());
+            let line = format!(
+                "[{}] {:<22} {} {}",
+                paint(mark, cluster_symbol(r.status)),
+                inert(&r.name),
+                paint(mark, &word),
+                inert(&r.detail)
+            );
+            let _ = writeln!(out, "{}", line.trim_end());
+            if let Some(h) = &r.hint {
+                let _ = writeln!(out, "    → {}", inert(h));
+            }
+        }
+    }
+
     let total = findings.len();
     let bad = findings.iter().filter(|f| !f.satisfied()).count();
     let _ = writeln!(out);
+    let cluster_bad = cluster.map_or(0, |rows| {
+        rows.iter()
+            .filter(|r| r.status == RowStatus::Failed || r.fails)
+            .count()
+    });
+    if cluster_bad > 0 {
+        let _ = writeln!(
+            out,
+            "{} {cluster_bad} cluster check{} need{} attention.",
+            paint(Mark::Bad, "✗"),
+            if cluster_bad == 1 { "" } else { "s" },
+            if cluster_bad == 1 { "s" } else { "" },
+        );
+    }
     if bad == 0 {
         let _ = writeln!(
             out,
@@ -233,6 +287,9 @@ struct JsonReport<'a> {
     bin_dir_on_path: bool,
     manifest: &'a str,
     tools: Vec<JsonTool<'a>>,
+    /// With `--cluster`: one object per cluster check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<&'a [Rendered]>,
 }
 
 #[derive(Serialize)]
@@ -339,10 +396,18 @@ fn error_kind(e: &SeenError) -> &'static str {
     }
 }
 
-pub(crate) fn json(findings: &[Finding], outcomes: &[Outcome], header: &Header) -> String {
+pub(crate) fn json(
+    findings: &[Finding],
+    outcomes: &[Outcome],
+    cluster: Option<&[Rendered]>,
+    header: &Header,
+) -> String {
     let report = JsonReport {
         schema: 1,
-        ok: findings.iter().all(Finding::satisfied) && !outcomes.iter().any(Outcome::failed),
+        ok: findings.iter().all(Finding::satisfied)
+            && !outcomes.iter().any(Outcome::failed)
+            && !cluster.is_some_and(|rows| rows.iter().any(|r| r.fails)),
+        cluster,
         platform: header.layout.platform.to_string(),
         bin_dir: header.layout.bin_dir.display().to_string(),
         bin_dir_on_path: header.layout.bin_dir_index.is_some(),
@@ -476,13 +541,13 @@ mod tests {
     #[test]
     fn text_report() {
         let (f, h) = findings();
-        insta::assert_snapshot!(text(&f, &[], &h, false));
+        insta::assert_snapshot!(text(&f, &[], None, &h, false));
     }
 
     #[test]
     fn text_report_colour_only_when_asked_and_never_alone() {
         let (f, h) = findings();
-        let coloured = text(&f, &[], &h, true);
+        let coloured = text(&f, &[], None, &h, true);
         assert!(coloured.contains("\x1b[31m✗\x1b[0m"));
         assert!(coloured.contains("\x1b[32m✓\x1b[0m"));
         // Strip the escapes: the same words and marks remain.
@@ -499,13 +564,13 @@ mod tests {
                 plain.push(c);
             }
         }
-        assert_eq!(plain, text(&f, &[], &h, false));
+        assert_eq!(plain, text(&f, &[], None, &h, false));
     }
 
     #[test]
     fn json_report() {
         let (f, h) = findings();
-        let j = json(&f, &[], &h);
+        let j = json(&f, &[], None, &h);
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(v["ok"], false);
         insta::assert_snapshot!(j);
@@ -537,7 +602,7 @@ mod tests {
             manifest: format!("/tmp/{evil}/versions.toml"),
         };
         for colour in [false, true] {
-            let t = text(&f, &[], &h, colour);
+            let t = text(&f, &[], None, &h, colour);
             assert!(
                 !t.contains('\x07') && !t.contains("\x1b]") && !t.contains("\x1b[2J"),
                 "{t:?}"
@@ -545,7 +610,7 @@ mod tests {
             assert!(t.contains("Client Version: \\x1b]0;pwned\\x07"), "{t}");
         }
         // JSON keeps the exact bytes, escaped the JSON way.
-        let j: serde_json::Value = serde_json::from_str(&json(&f, &[], &h)).unwrap();
+        let j: serde_json::Value = serde_json::from_str(&json(&f, &[], None, &h)).unwrap();
         assert!(j["tools"][0]["error"].as_str().unwrap().contains(evil));
     }
 
@@ -561,6 +626,7 @@ mod tests {
         let t = text(
             &f,
             &[],
+            None,
             &Header {
                 layout: l.clone(),
                 manifest: "m".into(),
@@ -572,6 +638,7 @@ mod tests {
             json(
                 &f,
                 &[],
+                None,
                 &Header {
                     layout: l,
                     manifest: "m".into()

@@ -16,6 +16,8 @@ use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 /// What `--fix` was asked to do besides installing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FixOptions {
+    /// With `--cluster`: switch the current kube context to the pinned one.
+    pub(crate) switch_context: bool,
     pub(crate) dry_run: bool,
     pub(crate) allow_sudo: bool,
     pub(crate) quiet: bool,
@@ -33,7 +35,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
             |t| session.tools.contains(&t),
         );
         emit(&inert_lines(&plan.render(&findings, &session.layout())))?;
-        return Ok(exit_code(&findings, &[]));
+        return Ok(exit_code(&findings, &[], &[]));
     }
 
     let ctx = &session.ctx;
@@ -104,6 +106,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
 
     // The summary comes from a fresh diagnosis, like --check.
     let (_, findings) = session.diagnose_now().await;
-    emit(&session.render(opts.format, &findings, &outcomes))?;
-    Ok(exit_code(&findings, &outcomes))
+    let cluster = session.cluster(&findings).await;
+    emit(&session.render(opts.format, &findings, &outcomes, &cluster))?;
+    Ok(exit_code(&findings, &outcomes, &cluster))
 }

@@ -11,13 +11,35 @@ use crate::session::{Fatal, Session, emit, exit_code};
 
 pub(crate) async fn run(session: &Session, format: Format) -> Result<u8, Fatal> {
     let (_, findings) = session.diagnose_now().await;
+    let cluster = session.cluster(&findings).await;
     if format == Format::Json {
-        emit(&session.render(format, &findings, &[]))?;
+        emit(&session.render(format, &findings, &[], &cluster))?;
     } else {
         let mut err = std::io::stderr().lock();
         for f in findings.iter().filter(|f| !f.satisfied()) {
             let _ = writeln!(err, "{}", inert(&render::status_line(f)));
         }
+        let minikube = findings
+            .iter()
+            .find(|f| f.tool == crate::core::tool::Tool::Minikube)
+            .and_then(|f| f.found_version())
+            .and_then(crate::cluster::Release::parse);
+        for r in crate::cluster::render::render(&cluster, minikube)
+            .iter()
+            .filter(|r| r.fails)
+        {
+            let fix = r
+                .hint
+                .as_deref()
+                .unwrap_or("aladdin-doctor --check --cluster");
+            let line = format!(
+                "aladdin-doctor: {} {}: {} → {fix}",
+                r.name,
+                r.status.word(),
+                r.detail
+            );
+            let _ = writeln!(err, "{}", inert(&line));
+        }
     }
-    Ok(exit_code(&findings, &[]))
+    Ok(exit_code(&findings, &[], &cluster))
 }

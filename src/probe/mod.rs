@@ -3,6 +3,7 @@
 //! `parse` is pure (arguments and output → version); `locate` and `runner` do the I/O.
 
 pub(crate) mod cache;
+pub(crate) mod cluster;
 pub(crate) mod locate;
 pub(crate) mod parse;
 pub(crate) mod runner;

@@ -338,7 +338,7 @@ async fn probe_with(
     for (i, args) in attempts.iter().enumerate() {
         let out = match run(path, args, deadline, (&remove, &set)).await {
             Ok(out) => out,
-            Err(RunError::TimedOut) => {
+            Err(RunError::TimedOut(_)) => {
                 return failed(ProbeFailure::TimedOut {
                     command: format!("{} {}", path.display(), args.join(" ")),
                     after: timeout,
@@ -455,15 +455,18 @@ pub(crate) async fn run_command(
     .ok()
 }
 
-enum RunError {
-    TimedOut,
+pub(crate) enum RunError {
+    /// Killed at the deadline; what it printed until then.
+    TimedOut(RawOutput),
     Spawn(std::io::Error),
 }
 
 /// Variables to remove, then variables to set.
-type EnvChange<'a> = (&'a [String], &'a [(String, String)]);
+pub(crate) type EnvChange<'a> = (&'a [String], &'a [(String, String)]);
 
-async fn run(
+/// Runs `path args…` the way probes run (no shell, stdin closed, bounded output, killed with
+/// everything it started at `deadline`), with the environment changed by `env`.
+pub(crate) async fn run(
     path: &Path,
     args: &[&str],
     deadline: tokio::time::Instant,
@@ -540,7 +543,12 @@ async fn run(
             kill_group(pid);
             let _ = child.start_kill();
             let _ = child.wait().await;
-            Err(RunError::TimedOut)
+            Err(RunError::TimedOut(RawOutput {
+                stdout: String::from_utf8_lossy(&out).into_owned(),
+                stderr: String::from_utf8_lossy(&err).into_owned(),
+                code: None,
+                signal: None,
+            }))
         }
     }
 }

@@ -106,8 +106,8 @@ pub(crate) async fn run(session: Session) -> Result<u8, Fatal> {
             .iter()
             .filter_map(|r| r.outcome.clone())
             .collect();
-        emit(&session.render(Format::Text, &findings, &outcomes))?;
-        Ok(exit_code(&findings, &outcomes))
+        emit(&session.render(Format::Text, &findings, &outcomes, &[]))?;
+        Ok(exit_code(&findings, &outcomes, &[]))
     } else {
         Ok(EXIT_FINDINGS)
     }

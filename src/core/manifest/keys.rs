@@ -9,7 +9,17 @@ use super::validate::Validator;
 use crate::core::suggest::did_you_mean;
 use crate::core::tool::Tool;
 
-const TOP: &[&str] = &["schema", "tools"];
+const TOP: &[&str] = &["schema", "tools", "cluster"];
+const CLUSTER: &[&str] = &[
+    "profile",
+    "driver",
+    "context",
+    "kubernetes_version",
+    "addons",
+    "timeouts",
+];
+pub(super) const CLUSTER_TIMEOUTS: &[&str] =
+    &["docker", "minikube", "context", "api", "addons", "helm"];
 const TOOL: &[&str] = &[
     "version",
     "revision",
@@ -38,6 +48,21 @@ impl Validator<'_> {
                 "the file has no `schema`".into(),
                 "start the file with `schema = 1`",
             );
+        }
+        let cluster = doc
+            .get_ref()
+            .iter()
+            .find(|(k, _)| k.get_ref() == "cluster")
+            .and_then(|(_, v)| table(v));
+        if let Some(c) = cluster {
+            self.allowed(c, "cluster", CLUSTER);
+            let timeouts = c
+                .iter()
+                .find(|(k, _)| k.get_ref() == "timeouts")
+                .and_then(|(_, v)| table(v));
+            if let Some(t) = timeouts {
+                self.allowed(t, "cluster.timeouts", CLUSTER_TIMEOUTS);
+            }
         }
         let tools = doc
             .get_ref()

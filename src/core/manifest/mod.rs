@@ -14,6 +14,7 @@ pub(crate) use error::{FileError, Problem, line_col};
 use raw::RawManifest;
 use validate::Validator;
 
+use crate::cluster::{ClusterPins, Timeouts};
 use crate::core::tool::{Arch, Os, Platform, Tool};
 use crate::core::version::Version;
 
@@ -63,6 +64,9 @@ pub(crate) struct Manifest {
     pub(crate) source: String,
     /// In report order (`Tool::ALL`); only the tools the file lists.
     pub(crate) tools: Vec<ToolSpec>,
+    /// `[cluster]`: what `--cluster` checks against (aladdin's defaults when absent).
+    pub(crate) cluster: ClusterPins,
+    pub(crate) cluster_timeouts: Timeouts,
 }
 
 #[derive(Clone, Debug)]

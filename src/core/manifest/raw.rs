@@ -13,6 +13,20 @@ pub(super) struct RawManifest {
     pub(super) schema: Spanned<i64>,
     #[serde(default)]
     pub(super) tools: BTreeMap<Spanned<String>, RawTool>,
+    pub(super) cluster: Option<RawCluster>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCluster {
+    pub(super) profile: Option<Spanned<String>>,
+    pub(super) driver: Option<Spanned<String>>,
+    pub(super) context: Option<Spanned<String>>,
+    pub(super) kubernetes_version: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) addons: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) timeouts: BTreeMap<Spanned<String>, Spanned<i64>>,
 }
 
 #[derive(Deserialize)]

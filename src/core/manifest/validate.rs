@@ -7,8 +7,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::error::{FileError, Problem, line_col};
-use super::raw::{RawManifest, RawTool, SpannedMap};
+use super::raw::{RawCluster, RawManifest, RawTool, SpannedMap};
 use super::{ArchiveKind, Manifest, PLACEHOLDERS, Template, ToolSpec};
+use crate::cluster::{ClusterPins, Timeouts};
 use crate::core::tool::{Arch, Os, Platform, Tool};
 use crate::core::version::Version;
 
@@ -82,10 +83,116 @@ impl Validator<'_> {
             }
         }
         tools.sort_by_key(|t: &ToolSpec| t.tool);
+        let (cluster, cluster_timeouts) = match raw.cluster {
+            Some(c) => self.cluster(c),
+            None => Default::default(),
+        };
         Manifest {
             source: source.to_string(),
             tools,
+            cluster,
+            cluster_timeouts,
         }
+    }
+
+    /// `[cluster]`: the minikube profile, driver and kube context the cluster checks expect,
+    /// the Kubernetes version for `minikube start`, required addons, per-check timeouts.
+    fn cluster(&mut self, c: RawCluster) -> (ClusterPins, Timeouts) {
+        let mut pins = ClusterPins::default();
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 63
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        let mut name = |v: Option<Spanned<String>>, key: &str, into: &mut String| {
+            if let Some(v) = v {
+                if name_ok(v.get_ref()) {
+                    *into = v.get_ref().clone();
+                } else {
+                    self.push(
+                        v.span(),
+                        format!("cluster.{key}"),
+                        format!("`{}` is not a usable name", v.get_ref()),
+                        "use letters, digits, '-', '_' and '.' only (at most 63)",
+                    );
+                }
+            }
+        };
+        name(c.profile, "profile", &mut pins.profile);
+        // The context minikube writes is named after the profile.
+        pins.context = pins.profile.clone();
+        name(c.context, "context", &mut pins.context);
+        if let Some(d) = c.driver {
+            if crate::cluster::DRIVERS.contains(&d.get_ref().as_str()) {
+                pins.driver = d.get_ref().clone();
+            } else {
+                self.push(
+                    d.span(),
+                    "cluster.driver".into(),
+                    format!("unknown minikube driver `{}`", d.get_ref()),
+                    &format!(
+                        "{}drivers are: {}",
+                        crate::core::suggest::did_you_mean(d.get_ref(), crate::cluster::DRIVERS),
+                        crate::cluster::DRIVERS.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(k) = c.kubernetes_version {
+            let bare = k.get_ref().trim_start_matches('v');
+            match Version::parse(bare) {
+                Ok(v)
+                    if v.has_patch
+                        && v.raw
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b)) =>
+                {
+                    pins.kubernetes_version = Some(format!("v{bare}"));
+                }
+                _ => self.push(
+                    k.span(),
+                    "cluster.kubernetes_version".into(),
+                    format!("`{}` is not a Kubernetes release", k.get_ref()),
+                    "write MAJOR.MINOR.PATCH, e.g. `kubernetes_version = \"1.30.6\"`",
+                ),
+            }
+        }
+        for a in c.addons {
+            if name_ok(a.get_ref()) {
+                pins.addons.push(a.get_ref().clone());
+            } else {
+                self.push(
+                    a.span(),
+                    "cluster.addons".into(),
+                    format!("`{}` is not an addon name", a.get_ref()),
+                    "name minikube addons as `minikube addons list` does, e.g. `metrics-server`",
+                );
+            }
+        }
+        let mut t = Timeouts::default();
+        for (k, v) in c.timeouts {
+            let secs = *v.get_ref();
+            if !(1..=600).contains(&secs) {
+                self.push(
+                    v.span(),
+                    format!("cluster.timeouts.{}", k.get_ref()),
+                    format!("{secs} is not a number of seconds from 1 to 600"),
+                    "give each check between 1 and 600 seconds",
+                );
+                continue;
+            }
+            let d = Some(std::time::Duration::from_secs(secs as u64));
+            match k.get_ref().as_str() {
+                "docker" => t.docker = d,
+                "minikube" => t.minikube = d,
+                "context" => t.context = d,
+                "api" => t.api = d,
+                "addons" => t.addons = d,
+                _ => t.helm = d,
+            }
+        }
+        (pins, t)
     }
 
     fn tool(&mut self, tool: Tool, rt: RawTool) -> Option<ToolSpec> {

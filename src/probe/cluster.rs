@@ -1,0 +1,296 @@
+//! I/O: runs the cluster probes. The rows and their dependencies are decided by
+//! `cluster::rows` (pure); this asks it which probes are due, runs all of them at once, feeds
+//! the answers back, and repeats until nothing more is due. Every probe is bounded
+//! (`cluster::commands` kill times, or `[cluster.timeouts]`), runs with the user's own
+//! configuration (the kube context and docker endpoint are theirs) but names the pinned context
+//! explicitly, and sends nothing to change the cluster or the kubeconfig.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::runner::{self, ProbeEnv, RunError};
+use crate::cluster::addons::{self, AddonCheck, AddonsState};
+use crate::cluster::commands::{self, ProbeCommand, Program};
+use crate::cluster::docker::{self, DockerEnv};
+use crate::cluster::helm::{self, HelmGeneration, HelmObservation};
+use crate::cluster::kubectl::{self, ApiPath};
+use crate::cluster::minikube;
+use crate::cluster::rows::{self, Check, DockerSeen, Installed, Observed, Row};
+use crate::cluster::{ClusterPins, End, Ran, Release, Timeouts};
+
+/// The binaries the tools section found (the copies PATH runs), and minikube's release.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ClusterTools {
+    pub(crate) docker: Option<PathBuf>,
+    pub(crate) minikube: Option<(PathBuf, Release)>,
+    pub(crate) kubectl: Option<PathBuf>,
+    pub(crate) helm: Option<(PathBuf, HelmGeneration)>,
+}
+
+impl ClusterTools {
+    pub(crate) fn installed(&self) -> Installed {
+        Installed {
+            docker: self.docker.is_some(),
+            minikube: self.minikube.is_some(),
+            kubectl: self.kubectl.is_some(),
+            helm: self.helm.as_ref().map(|(_, g)| *g),
+        }
+    }
+
+    fn path(&self, p: Program) -> Option<&PathBuf> {
+        match p {
+            Program::Docker => self.docker.as_ref(),
+            Program::Minikube => self.minikube.as_ref().map(|(p, _)| p),
+            Program::Kubectl => self.kubectl.as_ref(),
+            Program::Helm => self.helm.as_ref().map(|(p, _)| p),
+        }
+    }
+}
+
+/// Checks the cluster; the rows in report order.
+pub(crate) async fn observe(
+    pins: &ClusterPins,
+    timeouts: &Timeouts,
+    tools: &ClusterTools,
+    env: &ProbeEnv,
+) -> Vec<Row> {
+    let installed = tools.installed();
+    let mut seen = Observed::default();
+    let checks: Vec<Check> = [
+        Check::DockerDaemon,
+        Check::Minikube,
+        Check::MinikubeDriver,
+        Check::KubeContext,
+        Check::ApiServer,
+        Check::Helm,
+    ]
+    .into_iter()
+    .chain(pins.addons.iter().map(|a| Check::Addon(a.clone())))
+    .collect();
+    // Each round runs every probe whose dependencies hold; what they see unblocks the next.
+    for _ in 0..checks.len() + 1 {
+        let due: Vec<&Check> = checks
+            .iter()
+            .filter(|c| rows::wanted(c, pins, &installed, &seen))
+            .collect();
+        // One `addons list` serves every addon row.
+        let mut due_addons = false;
+        let mut work = Vec::new();
+        for c in due {
+            if matches!(c, Check::Addon(_)) {
+                if due_addons {
+                    continue;
+                }
+                due_addons = true;
+            }
+            work.push(probe(c, pins, timeouts, tools, env));
+        }
+        if work.is_empty() {
+            break;
+        }
+        for found in futures_util::future::join_all(work).await {
+            found.apply(&mut seen);
+        }
+    }
+    // Enabled addons: is their workload there and available? (An extra look, not a gate.)
+    if let (Some(AddonsState::Listed(listed)), Some((_, release)), Some(_)) =
+        (&seen.addons, &tools.minikube, &tools.kubectl)
+    {
+        let mut work = Vec::new();
+        for required in &pins.addons {
+            if let AddonCheck::Enabled { name } = addons::resolve(required, listed)
+                && let Some(path) = addons::workload_path(&name, *release)
+            {
+                let cmd = with_timeout(commands::workload(pins, path), timeouts.api);
+                work.push(async move {
+                    let ran = run(&cmd, tools, env).await;
+                    (name, addons::classify_workload(&ran))
+                });
+            }
+        }
+        let found: BTreeMap<_, _> = futures_util::future::join_all(work)
+            .await
+            .into_iter()
+            .collect();
+        seen.workloads = found;
+    }
+    rows::rows(pins, &installed, &seen)
+}
+
+/// What one probe saw, to be put into `Observed`.
+enum Found {
+    Docker(DockerSeen),
+    Minikube(minikube::MinikubeState),
+    Driver(minikube::DriverState),
+    Context(kubectl::CurrentContext),
+    Api(kubectl::ApiObservation),
+    Addons(AddonsState),
+    Helm(HelmObservation),
+    Nothing,
+}
+
+impl Found {
+    fn apply(self, seen: &mut Observed) {
+        match self {
+            Found::Docker(d) => seen.docker = Some(d),
+            Found::Minikube(m) => seen.minikube = Some(m),
+            Found::Driver(d) => seen.driver = Some(d),
+            Found::Context(c) => seen.context = Some(c),
+            Found::Api(a) => seen.api = Some(a),
+            Found::Addons(a) => seen.addons = Some(a),
+            Found::Helm(h) => seen.helm = Some(h),
+            Found::Nothing => {}
+        }
+    }
+}
+
+fn with_timeout(mut cmd: ProbeCommand, t: Option<Duration>) -> ProbeCommand {
+    if let Some(t) = t {
+        cmd.kill_after = t;
+    }
+    cmd
+}
+
+async fn probe(
+    check: &Check,
+    pins: &ClusterPins,
+    t: &Timeouts,
+    tools: &ClusterTools,
+    env: &ProbeEnv,
+) -> Found {
+    let release = tools.minikube.as_ref().map(|(_, r)| *r);
+    match check {
+        Check::DockerDaemon => {
+            let ran = run(
+                &with_timeout(commands::docker_version(), t.docker),
+                tools,
+                env,
+            )
+            .await;
+            let var = |k: &str| env.vars.get(k).cloned();
+            let target = docker::target(&DockerEnv {
+                docker_host: var("DOCKER_HOST"),
+                docker_context: var("DOCKER_CONTEXT"),
+                docker_cert_path: var("DOCKER_CERT_PATH"),
+                minikube_active_dockerd: var("MINIKUBE_ACTIVE_DOCKERD"),
+            });
+            Found::Docker(DockerSeen {
+                target,
+                state: docker::classify(&ran),
+            })
+        }
+        Check::Minikube => {
+            let Some(r) = release else {
+                return Found::Nothing;
+            };
+            let cmd = with_timeout(commands::minikube_status(pins, r), t.minikube);
+            Found::Minikube(minikube::classify_status(&run(&cmd, tools, env).await))
+        }
+        Check::MinikubeDriver => {
+            let Some(r) = release else {
+                return Found::Nothing;
+            };
+            match commands::minikube_profiles(r) {
+                Some(cmd) => {
+                    let ran = run(&with_timeout(cmd, t.minikube), tools, env).await;
+                    let list = minikube::classify_profile_list(&ran);
+                    Found::Driver(minikube::driver_of(&list, &pins.profile))
+                }
+                // Before `-o json` (v1.5.0): the profile's own config file.
+                None => {
+                    let home = env
+                        .vars
+                        .get("MINIKUBE_HOME")
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| env.home.clone())
+                        .join(".minikube");
+                    let file = home
+                        .join("profiles")
+                        .join(&pins.profile)
+                        .join("config.json");
+                    let text = std::fs::read_to_string(file).unwrap_or_default();
+                    Found::Driver(match minikube::driver_from_config_json(&text) {
+                        Some(d) => minikube::DriverState::Driver(d),
+                        None => minikube::DriverState::NotRecorded,
+                    })
+                }
+            }
+        }
+        Check::KubeContext => {
+            let cmd = with_timeout(commands::current_context(), t.context);
+            Found::Context(kubectl::classify_current_context(
+                &run(&cmd, tools, env).await,
+            ))
+        }
+        Check::ApiServer => {
+            let cmd = with_timeout(commands::api(pins, ApiPath::Readyz), t.api);
+            let readyz = kubectl::classify_api(&run(&cmd, tools, env).await);
+            let healthz = match kubectl::next_probe(&readyz) {
+                Some(path) => {
+                    let cmd = with_timeout(commands::api(pins, path), t.api);
+                    Some(kubectl::classify_api(&run(&cmd, tools, env).await))
+                }
+                None => None,
+            };
+            Found::Api(kubectl::api_observation(readyz, healthz))
+        }
+        Check::Addon(_) => {
+            let Some(r) = release else {
+                return Found::Nothing;
+            };
+            let cmd = with_timeout(commands::addons_list(pins, r), t.addons);
+            Found::Addons(addons::classify_list(&run(&cmd, tools, env).await))
+        }
+        Check::Helm => {
+            let Some((_, generation)) = &tools.helm else {
+                return Found::Nothing;
+            };
+            let cmd = with_timeout(commands::helm(pins, *generation), t.helm);
+            let ran = run(&cmd, tools, env).await;
+            Found::Helm(match generation {
+                HelmGeneration::Tiller => HelmObservation::Tiller(helm::classify_tiller(&ran)),
+                HelmGeneration::Client => HelmObservation::Client(helm::classify_list(&ran)),
+            })
+        }
+    }
+}
+
+/// Runs one cluster probe: the user's environment plus `commands::PROBE_ENV`, and minikube's
+/// log files kept out of the user's temp dir.
+async fn run(cmd: &ProbeCommand, tools: &ClusterTools, env: &ProbeEnv) -> Ran {
+    let Some(path) = tools.path(cmd.program) else {
+        return Ran::not_started();
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix("aladdin-doctor-cluster-")
+        .tempdir_in(&env.temp)
+        .ok();
+    let mut set: Vec<(String, String)> = commands::PROBE_ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let (Program::Minikube, Some(t)) = (cmd.program, &tmp) {
+        for k in ["TMPDIR", "TMP", "TEMP"] {
+            set.push((k.into(), t.path().display().to_string()));
+        }
+    }
+    let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
+    let deadline = tokio::time::Instant::now() + cmd.kill_after;
+    match runner::run(path, &args, deadline, (&[], &set)).await {
+        Ok(out) => Ran {
+            end: match out.code {
+                Some(c) => End::Code(c),
+                None => End::Signal,
+            },
+            stdout: out.stdout,
+            stderr: out.stderr,
+        },
+        Err(RunError::TimedOut(out)) => Ran {
+            end: End::TimedOut,
+            stdout: out.stdout,
+            stderr: out.stderr,
+        },
+        Err(RunError::Spawn(_)) => Ran::not_started(),
+    }
+}
