@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::cluster::rows::Row as ClusterRow;
+use crate::cluster::ClusterRun;
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding, Layout};
 use crate::core::manifest::Manifest;
@@ -26,10 +26,10 @@ pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// The exit code for a run that got as far as a diagnosis.
-pub(crate) fn exit_code(findings: &[Finding], outcomes: &[Outcome], cluster: &[ClusterRow]) -> u8 {
+pub(crate) fn exit_code(findings: &[Finding], outcomes: &[Outcome], cluster: &ClusterRun) -> u8 {
     if findings.iter().all(Finding::satisfied)
         && !outcomes.iter().any(Outcome::failed)
-        && !cluster.iter().any(crate::cluster::rows::fails)
+        && !cluster.rows.iter().any(crate::cluster::rows::fails)
     {
         EXIT_OK
     } else {
@@ -243,7 +243,7 @@ impl Session {
         format: Format,
         findings: &[Finding],
         outcomes: &[Outcome],
-        cluster: &[ClusterRow],
+        cluster: &ClusterRun,
     ) -> String {
         let header = self.header();
         let minikube = self.minikube_release(findings);
@@ -261,7 +261,8 @@ impl Session {
         }
     }
 
-    fn minikube_release(&self, findings: &[Finding]) -> Option<crate::cluster::Release> {
+    /// The minikube release the diagnosis found (its flags differ by era).
+    pub(crate) fn minikube_release(&self, findings: &[Finding]) -> Option<crate::cluster::Release> {
         findings
             .iter()
             .find(|f| f.tool == Tool::Minikube)
@@ -269,12 +270,8 @@ impl Session {
             .and_then(crate::cluster::Release::parse)
     }
 
-    /// With `--cluster`: the cluster's rows, probed with the tools the diagnosis found (empty
-    /// without `--cluster`).
-    pub(crate) async fn cluster(&self, findings: &[Finding]) -> Vec<ClusterRow> {
-        if !self.ctx.cluster {
-            return Vec::new();
-        }
+    /// The cluster tools as the diagnosis found them: the copy PATH runs, when it answered.
+    pub(crate) fn cluster_tools(&self, findings: &[Finding]) -> ClusterTools {
         let path_of = |t: Tool| {
             findings
                 .iter()
@@ -290,7 +287,7 @@ impl Session {
                 .and_then(|f| f.found_version())
                 .and_then(crate::cluster::Release::parse)
         };
-        let tools = ClusterTools {
+        ClusterTools {
             docker: path_of(Tool::Docker),
             minikube: path_of(Tool::Minikube).zip(version_of(Tool::Minikube)),
             kubectl: path_of(Tool::Kubectl),
@@ -298,11 +295,30 @@ impl Session {
                 version_of(Tool::Helm)
                     .map(|r| crate::cluster::helm::HelmGeneration::of_major(u64::from(r.major))),
             ),
-        };
+        }
+    }
+
+    /// With `--cluster`: the cluster's rows, probed with the tools the diagnosis found (empty
+    /// without `--cluster`).
+    pub(crate) async fn cluster(&self, findings: &[Finding]) -> ClusterRun {
+        if !self.ctx.cluster {
+            return ClusterRun::default();
+        }
+        ClusterRun {
+            rows: self.look_at_cluster(&self.cluster_tools(findings)).await,
+            fixes: Vec::new(),
+        }
+    }
+
+    /// One look at the cluster with `tools`.
+    pub(crate) async fn look_at_cluster(
+        &self,
+        tools: &ClusterTools,
+    ) -> Vec<crate::cluster::rows::Row> {
         crate::probe::cluster::observe(
             &self.manifest.cluster,
             &self.manifest.cluster_timeouts,
-            &tools,
+            tools,
             &self.ctx.probe.env,
         )
         .await

@@ -20,12 +20,21 @@
 pub(crate) mod addons;
 pub(crate) mod commands;
 pub(crate) mod docker;
+pub(crate) mod fix;
 pub(crate) mod helm;
 pub(crate) mod kubectl;
 pub(crate) mod minikube;
 pub(crate) mod render;
 pub(crate) mod rows;
 pub(crate) mod text;
+
+/// What `--cluster` found, and what `--fix --cluster` did on the way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ClusterRun {
+    /// The rows of the last look, in report order (empty without `--cluster`).
+    pub(crate) rows: Vec<rows::Row>,
+    pub(crate) fixes: Vec<fix::Done>,
+}
 
 /// How a probe ended, with what it printed.
 #[derive(Clone, Debug, PartialEq, Eq)]

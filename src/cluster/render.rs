@@ -4,12 +4,14 @@
 use serde::Serialize;
 
 use super::addons::{AddonCheck, Workload};
+use super::commands::{ProbeCommand, Program};
 use super::docker::{DaemonState, DaemonTarget, Endpoint, EndpointProblem, Engine};
+use super::fix::{Action, Done, Failure, Why, action, start};
 use super::helm::{HelmObservation, HelmState, TillerState};
 use super::kubectl::{ApiPath, ApiState, CurrentContext};
 use super::minikube::{Component, Components, DriverState, MinikubeState};
 use super::rows::{AddonSeen, ClusterTool, Remedy, Row, RowStatus, Seen, SkipReason};
-use super::{Inconclusive, Release};
+use super::{ClusterRun, Inconclusive, Release};
 
 /// A row as the report shows it: one object of the JSON report's `cluster` array (`name`,
 /// `status`, `detail`, `fix`, `hint`), and what the text report and the TUI print.
@@ -24,12 +26,93 @@ pub(crate) struct Rendered {
     /// Whether it leaves something to do (`rows::fails`).
     #[serde(skip)]
     pub(crate) fails: bool,
+    /// What `--fix --cluster` ran for it, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) ran: Vec<RenderedFix>,
+}
+
+/// One fix `--fix --cluster` ran: an object of a row's `ran` array in the JSON report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct RenderedFix {
+    /// The command as a user would type it.
+    pub(crate) command: String,
+    /// `ok`, `failed`, `timed-out`, `interrupted` or `not-started`.
+    pub(crate) result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) exit_code: Option<i32>,
+    /// Why, in words, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    /// Its last lines of output when it failed (untrusted: made inert before printing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) output: Vec<String>,
+}
+
+/// What the fix does, as the report names it.
+pub(crate) fn action_line(a: &Action) -> String {
+    match a {
+        Action::Run(c) | Action::SwitchContext(c) => command_line(c),
+        Action::Restrict { path } => format!(
+            "chmod 600 {}",
+            path.as_deref()
+                .map(sh)
+                .unwrap_or_else(|| "~/.kube/config".into())
+        ),
+        Action::Manual(_) => String::new(),
+    }
+}
+
+fn rendered_fix(d: &Done) -> RenderedFix {
+    let mut r = RenderedFix {
+        command: action_line(&d.action),
+        result: "ok",
+        exit_code: None,
+        error: None,
+        output: Vec::new(),
+    };
+    match &d.result {
+        Ok(()) => {}
+        Err(Failure::Exit { code, tail }) => {
+            r.result = "failed";
+            r.exit_code = *code;
+            r.error = Some(match code {
+                Some(c) => format!("exited with code {c}"),
+                None => "was killed by a signal".into(),
+            });
+            r.output = tail.clone();
+        }
+        Err(Failure::TimedOut { limit, tail }) => {
+            r.result = "timed-out";
+            r.error = Some(format!("was stopped after {} s", limit.as_secs()));
+            r.output = tail.clone();
+        }
+        Err(Failure::Cancelled) => {
+            r.result = "interrupted";
+            r.error = Some("was interrupted".into());
+        }
+        Err(Failure::NotStarted { error }) => {
+            r.result = "not-started";
+            r.error = Some(format!("could not be started: {error}"));
+        }
+        Err(Failure::Restrict { path, error }) => {
+            r.result = "failed";
+            r.error = Some(format!("{path}: {error}"));
+        }
+    }
+    r
 }
 
 /// `minikube` is the minikube release the tools section found (flags differ by era).
-pub(crate) fn render(rows: &[Row], minikube: Option<Release>) -> Vec<Rendered> {
+pub(crate) fn render(run: &ClusterRun, minikube: Option<Release>) -> Vec<Rendered> {
+    let rows = &run.rows;
     rows.iter()
         .map(|r| Rendered {
+            ran: run
+                .fixes
+                .iter()
+                .filter(|d| d.check == r.check)
+                .map(rendered_fix)
+                .collect(),
             name: r.check.name(),
             status: r.status,
             detail: detail(r, rows),
@@ -60,27 +143,20 @@ fn profile_flag(profile: &str) -> String {
     }
 }
 
-/// `--driver` replaced `--vm-driver` in minikube v1.8.0 (kubernetes/minikube commit
-/// e2ce45c6f0; see kubernetes/minikube#11548).
-fn start_command(
-    profile: &str,
-    driver: &str,
-    kubernetes_version: &Option<String>,
-    minikube: Option<Release>,
-) -> String {
-    let flag = match minikube {
-        Some(v) if v < Release::new(1, 8, 0) => "--vm-driver",
-        _ => "--driver",
+/// A command as a user would type it: `minikube start --driver=virtualbox`.
+pub(crate) fn command_line(c: &ProbeCommand) -> String {
+    let program = match c.program {
+        Program::Docker => "docker",
+        Program::Minikube => "minikube",
+        Program::Kubectl => "kubectl",
+        Program::Helm => "helm",
     };
-    let mut c = format!(
-        "minikube start{} {flag}={}",
-        profile_flag(profile),
-        sh(driver)
-    );
-    if let Some(k) = kubernetes_version {
-        c.push_str(&format!(" --kubernetes-version={}", sh(k)));
+    let mut line = program.to_string();
+    for a in &c.args {
+        line.push(' ');
+        line.push_str(&sh(a));
     }
-    c
+    line
 }
 
 /// The command (or step) that fixes a row, if any.
@@ -103,17 +179,15 @@ pub(crate) fn hint(remedy: &Remedy, minikube: Option<Release>) -> Option<String>
         Remedy::LeaveMinikubeDockerEnv => {
             "this shell still points docker at minikube's VM: `unset DOCKER_TLS_VERIFY DOCKER_HOST DOCKER_CERT_PATH MINIKUBE_ACTIVE_DOCKERD`".into()
         }
-        Remedy::StartMinikube {
-            profile,
-            driver,
-            kubernetes_version,
-        } => format!(
-            "`{}`",
-            start_command(profile, driver, kubernetes_version, minikube)
-        ),
-        Remedy::UnpauseMinikube { profile } => {
-            format!("`minikube unpause{}`", profile_flag(profile))
-        }
+        Remedy::StartMinikube { .. }
+        | Remedy::UnpauseMinikube { .. }
+        | Remedy::UpdateContext { .. }
+        | Remedy::UseContext { .. }
+        | Remedy::EnableAddon { .. }
+        | Remedy::InstallTiller { .. } => match action(remedy, minikube) {
+            Some(Action::Run(c) | Action::SwitchContext(c)) => format!("`{}`", command_line(&c)),
+            _ => return None,
+        },
         Remedy::RecreateMinikube {
             profile,
             driver,
@@ -121,22 +195,12 @@ pub(crate) fn hint(remedy: &Remedy, minikube: Option<Release>) -> Option<String>
         } => format!(
             "to use the pinned driver, recreate the cluster (this deletes it): `minikube delete{} && {}`",
             profile_flag(profile),
-            start_command(profile, driver, kubernetes_version, minikube)
+            command_line(&start(profile, driver, kubernetes_version, minikube))
         ),
         Remedy::FreeNodeDisk { profile } => format!(
             "the node's /var is full: free space inside it (`minikube ssh{}`), or recreate it with a bigger `--disk-size`",
             profile_flag(profile)
         ),
-        Remedy::UpdateContext { profile } => {
-            format!("`minikube update-context{}`", profile_flag(profile))
-        }
-        Remedy::UseContext { name } => format!("`kubectl config use-context {}`", sh(name)),
-        Remedy::EnableAddon { profile, name } => {
-            format!("`minikube addons enable {}{}`", sh(name), profile_flag(profile))
-        }
-        Remedy::InstallTiller { context } => {
-            format!("`helm init --kube-context {}`", sh(context))
-        }
         Remedy::RestrictKubeconfig { path } => format!(
             "`chmod 600 {}`",
             path.as_deref().map(sh).unwrap_or_else(|| "~/.kube/config".into())
@@ -468,12 +532,55 @@ fn helm(h: &HelmObservation) -> String {
     }
 }
 
+/// What `--fix --cluster` would do first, for `--dry-run` (later rounds depend on what the
+/// first one changes).
+pub(crate) fn dry_run(rows: &[Row], minikube: Option<Release>, switch_context: bool) -> String {
+    let mut out = String::new();
+    let steps = super::fix::next(rows, minikube, switch_context, &[]);
+    for s in &steps {
+        out.push_str(&format!(
+            "cluster {}: would run `{}`, then look again\n",
+            s.check.name(),
+            action_line(&s.action)
+        ));
+    }
+    for r in rows.iter().filter(|r| super::rows::fails(r)) {
+        if steps.iter().any(|s| s.check == r.check) {
+            continue;
+        }
+        let why = match action(&r.remedy, minikube) {
+            Some(Action::SwitchContext(_)) => "only with --switch-context",
+            Some(Action::Manual(Why::NeedsRoot)) => "left to you: it needs root",
+            Some(Action::Manual(Why::Destroys)) => "left to you: it deletes the cluster",
+            Some(Action::Manual(Why::Shell)) => "left to you: it is your shell's environment",
+            Some(Action::Manual(Why::Judgement)) => "left to you",
+            Some(Action::Manual(Why::Wait)) => "it is starting: look again in a minute",
+            _ => "blocked by an earlier check",
+        };
+        let hint = hint(&r.remedy, minikube)
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        out.push_str(&format!("cluster {}: {why}{hint}\n", r.check.name()));
+    }
+    if steps.is_empty() && !rows.iter().any(super::rows::fails) {
+        out.push_str("cluster: nothing to do\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::ClusterPins;
     use super::super::kubectl::ApiObservation;
     use super::super::rows::{Installed, Observed, rows};
     use super::*;
+
+    fn run(rows: Vec<Row>) -> ClusterRun {
+        ClusterRun {
+            rows,
+            fixes: Vec::new(),
+        }
+    }
 
     fn pins() -> ClusterPins {
         ClusterPins {
@@ -545,7 +652,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let r = render(&rows(&pins(), &installed, &seen), None);
+        let r = render(&run(rows(&pins(), &installed, &seen)), None);
         let get = |n: &str| r.iter().find(|x| x.name == n).unwrap();
         assert_eq!(
             get("api-server").detail,
@@ -573,7 +680,7 @@ mod tests {
             kubectl: true,
             helm: Some(super::super::helm::HelmGeneration::Client),
         };
-        let r = render(&rows(&pins(), &installed, &Observed::default()), None);
+        let r = render(&run(rows(&pins(), &installed, &Observed::default())), None);
         let get = |n: &str| r.iter().find(|x| x.name == n).unwrap();
         assert_eq!(
             get("api-server").detail,
@@ -595,7 +702,7 @@ mod tests {
             ..Default::default()
         };
         let r = render(
-            &rows(&pins(), &installed, &seen),
+            &run(rows(&pins(), &installed, &seen)),
             Some(Release::new(1, 35, 0)),
         );
         let mk = serde_json::to_value(&r[1]).unwrap();

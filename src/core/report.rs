@@ -91,6 +91,9 @@ fn outcome_of<'a>(outcomes: &'a [Outcome], f: &Finding) -> Option<&'a Outcome> {
     outcomes.iter().find(|o| o.tool == f.tool)
 }
 
+/// How many of a failed cluster fix's last lines the text report shows (JSON has them all).
+const CLUSTER_OUTPUT_LINES: usize = 6;
+
 pub(crate) fn text(
     findings: &[Finding],
     outcomes: &[Outcome],
@@ -174,6 +177,18 @@ pub(crate) fn text(
                 inert(&r.detail)
             );
             let _ = writeln!(out, "{}", line.trim_end());
+            for ran in &r.ran {
+                let line = match &ran.error {
+                    None => format!("ran `{}`: ok", ran.command),
+                    Some(e) => format!("ran `{}`: {e}", ran.command),
+                };
+                let _ = writeln!(out, "    {}", inert(&line));
+                // Its last lines, which say why (minikube's reason codes, helm's errors).
+                let from = ran.output.len().saturating_sub(CLUSTER_OUTPUT_LINES);
+                for l in &ran.output[from..] {
+                    let _ = writeln!(out, "      {}", dim(&format!("│ {}", inert(l))));
+                }
+            }
             if let Some(h) = &r.hint {
                 let _ = writeln!(out, "    → {}", inert(h));
             }
@@ -195,6 +210,26 @@ pub(crate) fn text(
             paint(Mark::Bad, "✗"),
             if cluster_bad == 1 { "" } else { "s" },
             if cluster_bad == 1 { "s" } else { "" },
+        );
+    } else if let Some(rows) = cluster {
+        let checked = rows
+            .iter()
+            .filter(|r| r.status != RowStatus::Skipped)
+            .count();
+        let warnings = rows
+            .iter()
+            .filter(|r| r.status == RowStatus::Warning)
+            .count();
+        let _ = writeln!(
+            out,
+            "{} The cluster works: {checked} check{}{}.",
+            paint(Mark::Good, "✓"),
+            if checked == 1 { "" } else { "s" },
+            match warnings {
+                0 => String::new(),
+                1 => ", 1 warning".into(),
+                n => format!(", {n} warnings"),
+            }
         );
     }
     if bad == 0 {

@@ -5,12 +5,17 @@ use std::sync::Arc;
 
 use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
+use crate::cluster::ClusterRun;
+use crate::cluster::fix::{self, Action};
+use crate::cluster::render;
+use crate::core::diagnose::Finding;
 use crate::core::inert::inert_lines;
 use crate::core::outcome::{ApplyError, Done};
 use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
 use crate::core::report::Format;
 use crate::modes::progress::{Bars, Lines};
+use crate::probe;
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
 /// What `--fix` was asked to do besides installing.
@@ -35,7 +40,18 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
             |t| session.tools.contains(&t),
         );
         emit(&inert_lines(&plan.render(&findings, &session.layout())))?;
-        return Ok(exit_code(&findings, &[], &[]));
+        if session.ctx.cluster {
+            let rows = session
+                .look_at_cluster(&session.cluster_tools(&findings))
+                .await;
+            let minikube = session.minikube_release(&findings);
+            emit(&inert_lines(&render::dry_run(
+                &rows,
+                minikube,
+                opts.switch_context,
+            )))?;
+        }
+        return Ok(exit_code(&findings, &[], &ClusterRun::default()));
     }
 
     let ctx = &session.ctx;
@@ -106,7 +122,65 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
 
     // The summary comes from a fresh diagnosis, like --check.
     let (_, findings) = session.diagnose_now().await;
-    let cluster = session.cluster(&findings).await;
+    let cluster = if session.ctx.cluster {
+        fix_cluster(session, &findings, progress.as_ref(), opts.switch_context).await
+    } else {
+        ClusterRun::default()
+    };
     emit(&session.render(opts.format, &findings, &outcomes, &cluster))?;
     Ok(exit_code(&findings, &outcomes, &cluster))
+}
+
+/// `--fix --cluster`: look, run what `cluster::fix::next` plans (each command shown, its output
+/// passed through made inert), look again; at most `fix::MAX_ROUNDS` rounds, no command twice.
+async fn fix_cluster(
+    session: &Session,
+    findings: &[Finding],
+    progress: &dyn Progress,
+    switch_context: bool,
+) -> ClusterRun {
+    let tools = session.cluster_tools(findings);
+    let minikube = session.minikube_release(findings);
+    let cancel = Cancel::default();
+    let watcher = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            cancel::terminated().await;
+            cancel.cancel();
+        }
+    });
+    let mut run = ClusterRun {
+        rows: session.look_at_cluster(&tools).await,
+        fixes: Vec::new(),
+    };
+    for _ in 0..fix::MAX_ROUNDS {
+        let done: Vec<Action> = run.fixes.iter().map(|d| d.action.clone()).collect();
+        let steps = fix::next(&run.rows, minikube, switch_context, &done);
+        if steps.is_empty() || cancel.is_cancelled() {
+            break;
+        }
+        for step in &steps {
+            if cancel.is_cancelled() {
+                break;
+            }
+            progress.note(format!(
+                "{}: running `{}`",
+                step.check.name(),
+                render::action_line(&step.action)
+            ));
+            let on_line = |l: &str| progress.note(format!("  │ {l}"));
+            let done =
+                probe::cluster::act(step, &tools, &session.ctx.probe.env, &cancel, &on_line).await;
+            run.fixes.push(done);
+        }
+        run.rows = session.look_at_cluster(&tools).await;
+    }
+    watcher.abort();
+    if !switch_context && let Some(r) = fix::needs_switch(&run.rows, minikube) {
+        progress.note(format!(
+            "{}: not switched; `aladdin-doctor --fix --cluster --switch-context` switches the current context to the pinned one",
+            r.check.name()
+        ));
+    }
+    run
 }

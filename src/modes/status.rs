@@ -19,11 +19,7 @@ pub(crate) async fn run(session: &Session, format: Format) -> Result<u8, Fatal> 
         for f in findings.iter().filter(|f| !f.satisfied()) {
             let _ = writeln!(err, "{}", inert(&render::status_line(f)));
         }
-        let minikube = findings
-            .iter()
-            .find(|f| f.tool == crate::core::tool::Tool::Minikube)
-            .and_then(|f| f.found_version())
-            .and_then(crate::cluster::Release::parse);
+        let minikube = session.minikube_release(&findings);
         for r in crate::cluster::render::render(&cluster, minikube)
             .iter()
             .filter(|r| r.fails)

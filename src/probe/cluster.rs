@@ -9,10 +9,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::action::{self, ActionEnd};
 use super::runner::{self, ProbeEnv, RunError};
+use crate::cancel::Cancel;
 use crate::cluster::addons::{self, AddonCheck, AddonsState};
 use crate::cluster::commands::{self, ProbeCommand, Program};
 use crate::cluster::docker::{self, DockerEnv};
+use crate::cluster::fix::{self, Action, Failure};
 use crate::cluster::helm::{self, HelmGeneration, HelmObservation};
 use crate::cluster::kubectl::{self, ApiPath};
 use crate::cluster::minikube;
@@ -209,7 +212,12 @@ async fn probe(
                         .join("profiles")
                         .join(&pins.profile)
                         .join("config.json");
-                    let text = std::fs::read_to_string(file).unwrap_or_default();
+                    // Bounded: a profile's config is a few KiB.
+                    let mut text = String::new();
+                    if let Ok(f) = std::fs::File::open(file) {
+                        use std::io::Read;
+                        let _ = f.take(1 << 20).read_to_string(&mut text);
+                    }
                     Found::Driver(match minikube::driver_from_config_json(&text) {
                         Some(d) => minikube::DriverState::Driver(d),
                         None => minikube::DriverState::NotRecorded,
@@ -292,5 +300,153 @@ async fn run(cmd: &ProbeCommand, tools: &ClusterTools, env: &ProbeEnv) -> Ran {
             stderr: out.stderr,
         },
         Err(RunError::Spawn(_)) => Ran::not_started(),
+    }
+}
+
+/// Does one `--fix --cluster` step: runs its command (each line of output to `on_line`,
+/// untrusted), or restricts the kubeconfig's permissions. The caller shows the command first.
+pub(crate) async fn act(
+    step: &fix::Step,
+    tools: &ClusterTools,
+    env: &ProbeEnv,
+    cancel: &Cancel,
+    on_line: &(dyn Fn(&str) + Send + Sync),
+) -> fix::Done {
+    let result = match &step.action {
+        Action::Run(cmd) | Action::SwitchContext(cmd) => run_fix(cmd, tools, cancel, on_line).await,
+        Action::Restrict { path } => restrict(path.as_deref(), env),
+        // `cluster::fix::next` never plans these.
+        Action::Manual(_) => Ok(()),
+    };
+    fix::Done {
+        check: step.check.clone(),
+        action: step.action.clone(),
+        result,
+    }
+}
+
+async fn run_fix(
+    cmd: &ProbeCommand,
+    tools: &ClusterTools,
+    cancel: &Cancel,
+    on_line: &(dyn Fn(&str) + Send + Sync),
+) -> Result<(), Failure> {
+    let Some(path) = tools.path(cmd.program) else {
+        return Err(Failure::NotStarted {
+            error: "it is not installed".into(),
+        });
+    };
+    let set: Vec<(String, String)> = commands::PROBE_ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let out = action::run(path, &cmd.args, &set, cmd.kill_after, cancel, on_line).await;
+    match out.end {
+        ActionEnd::Exited(Some(0)) => Ok(()),
+        ActionEnd::Exited(code) => Err(Failure::Exit {
+            code,
+            tail: out.tail,
+        }),
+        ActionEnd::TimedOut => Err(Failure::TimedOut {
+            limit: cmd.kill_after,
+            tail: out.tail,
+        }),
+        ActionEnd::Cancelled => Err(Failure::Cancelled),
+        ActionEnd::NotStarted(e) => Err(Failure::NotStarted {
+            error: e.to_string(),
+        }),
+    }
+}
+
+/// `chmod 600` the kubeconfig: the one helm named, if it is one kubectl reads (the entries of
+/// `KUBECONFIG`, else `~/.kube/config`: kubernetes/client-go `tools/clientcmd/loader.go`), else
+/// the first of those. A path from a tool's output is never trusted further than that.
+fn restrict(named: Option<&str>, env: &ProbeEnv) -> Result<(), Failure> {
+    let candidates: Vec<PathBuf> = match env.vars.get("KUBECONFIG") {
+        Some(v) if !v.is_empty() => std::env::split_paths(v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => vec![env.home.join(".kube").join("config")],
+    };
+    let file = match named {
+        Some(p) if candidates.iter().any(|c| c.as_os_str() == p) => PathBuf::from(p),
+        Some(p) => {
+            return Err(Failure::Restrict {
+                path: p.to_string(),
+                error: "not a kubeconfig kubectl reads; left alone".into(),
+            });
+        }
+        None => match candidates.into_iter().next() {
+            Some(c) => c,
+            None => return Ok(()),
+        },
+    };
+    let failed = |error: String| Failure::Restrict {
+        path: file.display().to_string(),
+        error,
+    };
+    let meta = std::fs::metadata(&file).map_err(|e| failed(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(failed("not a regular file".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| failed(e.to_string()))
+    }
+    #[cfg(not(unix))]
+    {
+        Err(failed("file modes are a unix matter".into()))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn only_a_kubeconfig_kubectl_reads_is_restricted() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b, other) = (d.path().join("a"), d.path().join("b"), d.path().join("x"));
+        for f in [&a, &b, &other] {
+            std::fs::write(f, "apiVersion: v1\n").unwrap();
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let mut env = ProbeEnv::default();
+        env.vars.insert(
+            "KUBECONFIG".into(),
+            std::env::join_paths([&a, &b])
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        // Named by helm and one of KUBECONFIG's files: restricted.
+        restrict(Some(b.to_str().unwrap()), &env).unwrap();
+        assert_eq!(mode(&b), 0o600);
+        // Not named: the first of KUBECONFIG.
+        restrict(None, &env).unwrap();
+        assert_eq!(mode(&a), 0o600);
+        // A path from a tool's output that kubectl does not read is left alone.
+        let e = restrict(Some(other.to_str().unwrap()), &env).unwrap_err();
+        assert!(matches!(e, Failure::Restrict { .. }), "{e:?}");
+        assert_eq!(mode(&other), 0o644);
+        // Without KUBECONFIG: ~/.kube/config.
+        let home = d.path().join("home");
+        std::fs::create_dir_all(home.join(".kube")).unwrap();
+        let cfg = home.join(".kube").join("config");
+        std::fs::write(&cfg, "").unwrap();
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let env = ProbeEnv {
+            home,
+            ..ProbeEnv::default()
+        };
+        restrict(None, &env).unwrap();
+        assert_eq!(mode(&cfg), 0o600);
     }
 }

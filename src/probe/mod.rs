@@ -2,6 +2,7 @@
 //!
 //! `parse` is pure (arguments and output → version); `locate` and `runner` do the I/O.
 
+pub(crate) mod action;
 pub(crate) mod cache;
 pub(crate) mod cluster;
 pub(crate) mod locate;

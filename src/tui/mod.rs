@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
+use crate::cluster::ClusterRun;
 use crate::core::outcome::PrivilegedError;
 use crate::core::progress::{Event, Progress};
 use crate::core::report::Format;
@@ -106,8 +107,8 @@ pub(crate) async fn run(session: Session) -> Result<u8, Fatal> {
             .iter()
             .filter_map(|r| r.outcome.clone())
             .collect();
-        emit(&session.render(Format::Text, &findings, &outcomes, &[]))?;
-        Ok(exit_code(&findings, &outcomes, &[]))
+        emit(&session.render(Format::Text, &findings, &outcomes, &ClusterRun::default()))?;
+        Ok(exit_code(&findings, &outcomes, &ClusterRun::default()))
     } else {
         Ok(EXIT_FINDINGS)
     }
