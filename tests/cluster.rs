@@ -402,3 +402,41 @@ fn real_docker_with_no_daemon() {
         "{d:#}"
     );
 }
+
+/// A VM that hangs: `minikube status` never answers. The section still ends at its timeout, says
+/// so, and sends nothing to a cluster it could not see.
+#[test]
+fn a_hanging_minikube_is_cut_off_at_its_timeout() {
+    let c = Cluster::new(true, "minikube", &[], STARTS);
+    let hang = c.state.join("hang");
+    fs::write(&hang, "").unwrap();
+    // Every minikube cluster call hangs while the file exists (the version probe does not).
+    let script = c.sb.root().join("tools").join("minikube");
+    let text = fs::read_to_string(&script).unwrap().replacen(
+        "case \"$*\" in",
+        &format!(
+            "case \"$*\" in\n  version*) ;;\n  *) [ -f '{}' ] && exec sleep 100 ;;\nesac\ncase \"$*\" in",
+            hang.display()
+        ),
+        1,
+    );
+    let tmp = script.with_extension("tmp");
+    fs::write(&tmp, text).unwrap();
+    fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fs::rename(&tmp, &script).unwrap();
+    let m = include_str!("../versions.toml")
+        .replace("minikube = 30", "minikube = 1")
+        .replace("addons = 15", "addons = 1");
+    let manifest = c.sb.write("versions.toml", &m);
+    let started = std::time::Instant::now();
+    let (code, report, _) = c.json(&["--check", "--manifest", manifest.to_str().unwrap()]);
+    // Bounded by the 1 s timeout (a few rounds of it), not by the 100 s hang.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(code, Some(1));
+    let mk = row(&report, "minikube");
+    assert!(
+        mk["detail"].as_str().unwrap().contains("timed out"),
+        "{mk:#}"
+    );
+    assert!(c.changes().is_empty());
+}
