@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::cluster::ClusterRun;
+use crate::cancel::Cancel;
+use crate::cluster::{ClusterRun, fix};
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding, Layout};
 use crate::core::manifest::Manifest;
@@ -247,7 +248,9 @@ impl Session {
     ) -> String {
         let header = self.header();
         let minikube = self.minikube_release(findings);
-        let cluster = (self.ctx.cluster).then(|| crate::cluster::render::render(cluster, minikube));
+        // With `--cluster`, or when the TUI was asked to look (`c`).
+        let cluster = (self.ctx.cluster || !cluster.rows.is_empty())
+            .then(|| crate::cluster::render::render(cluster, minikube));
         let cluster = cluster.as_deref();
         match format {
             Format::Json => report::json(findings, outcomes, cluster, &header),
@@ -308,6 +311,44 @@ impl Session {
             rows: self.look_at_cluster(&self.cluster_tools(findings)).await,
             fixes: Vec::new(),
         }
+    }
+
+    /// `--fix --cluster`, for every mode: look, run what `cluster::fix::next` plans (`on_step`
+    /// before each, every line of its output to `on_line`, untrusted), look again; at most
+    /// `fix::MAX_ROUNDS` rounds and no command twice. Stops between steps once `cancel` is set
+    /// (a running command gets SIGINT).
+    pub(crate) async fn fix_cluster(
+        &self,
+        findings: &[Finding],
+        switch_context: bool,
+        cancel: &Cancel,
+        on_step: &(dyn Fn(&fix::Step) + Sync),
+        on_line: &(dyn Fn(&str) + Send + Sync),
+    ) -> ClusterRun {
+        let tools = self.cluster_tools(findings);
+        let minikube = self.minikube_release(findings);
+        let mut run = ClusterRun {
+            rows: self.look_at_cluster(&tools).await,
+            fixes: Vec::new(),
+        };
+        for _ in 0..fix::MAX_ROUNDS {
+            let done: Vec<fix::Action> = run.fixes.iter().map(|d| d.action.clone()).collect();
+            let steps = fix::next(&run.rows, minikube, switch_context, &done);
+            if steps.is_empty() || cancel.is_cancelled() {
+                break;
+            }
+            for step in &steps {
+                if cancel.is_cancelled() {
+                    break;
+                }
+                on_step(step);
+                let done =
+                    probe::cluster::act(step, &tools, &self.ctx.probe.env, cancel, on_line).await;
+                run.fixes.push(done);
+            }
+            run.rows = self.look_at_cluster(&tools).await;
+        }
+        run
     }
 
     /// One look at the cluster with `tools`.

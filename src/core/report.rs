@@ -67,7 +67,7 @@ pub(crate) fn verdict(f: &Finding) -> &'static str {
     }
 }
 
-fn cluster_mark(s: RowStatus) -> Mark {
+pub(crate) fn cluster_mark(s: RowStatus) -> Mark {
     match s {
         RowStatus::Ok | RowStatus::Skipped => Mark::Good,
         RowStatus::Warning => Mark::Warn,
@@ -75,7 +75,7 @@ fn cluster_mark(s: RowStatus) -> Mark {
     }
 }
 
-fn cluster_symbol(s: RowStatus) -> &'static str {
+pub(crate) fn cluster_symbol(s: RowStatus) -> &'static str {
     match s {
         RowStatus::Ok => "✓",
         RowStatus::Warning => "!",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
 use crate::cluster::ClusterRun;
-use crate::cluster::fix::{self, Action};
+use crate::cluster::fix;
 use crate::cluster::render;
 use crate::core::diagnose::Finding;
 use crate::core::inert::inert_lines;
@@ -15,7 +15,6 @@ use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
 use crate::core::report::Format;
 use crate::modes::progress::{Bars, Lines};
-use crate::probe;
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
 /// What `--fix` was asked to do besides installing.
@@ -131,16 +130,14 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
     Ok(exit_code(&findings, &outcomes, &cluster))
 }
 
-/// `--fix --cluster`: look, run what `cluster::fix::next` plans (each command shown, its output
-/// passed through made inert), look again; at most `fix::MAX_ROUNDS` rounds, no command twice.
+/// `--fix --cluster` on the command line: each command shown before it runs, its output
+/// passed through (made inert by the progress sink), a signal stops it.
 async fn fix_cluster(
     session: &Session,
     findings: &[Finding],
     progress: &dyn Progress,
     switch_context: bool,
 ) -> ClusterRun {
-    let tools = session.cluster_tools(findings);
-    let minikube = session.minikube_release(findings);
     let cancel = Cancel::default();
     let watcher = tokio::spawn({
         let cancel = cancel.clone();
@@ -149,33 +146,19 @@ async fn fix_cluster(
             cancel.cancel();
         }
     });
-    let mut run = ClusterRun {
-        rows: session.look_at_cluster(&tools).await,
-        fixes: Vec::new(),
+    let on_step = |step: &fix::Step| {
+        progress.note(format!(
+            "{}: running `{}`",
+            step.check.name(),
+            render::action_line(&step.action)
+        ));
     };
-    for _ in 0..fix::MAX_ROUNDS {
-        let done: Vec<Action> = run.fixes.iter().map(|d| d.action.clone()).collect();
-        let steps = fix::next(&run.rows, minikube, switch_context, &done);
-        if steps.is_empty() || cancel.is_cancelled() {
-            break;
-        }
-        for step in &steps {
-            if cancel.is_cancelled() {
-                break;
-            }
-            progress.note(format!(
-                "{}: running `{}`",
-                step.check.name(),
-                render::action_line(&step.action)
-            ));
-            let on_line = |l: &str| progress.note(format!("  │ {l}"));
-            let done =
-                probe::cluster::act(step, &tools, &session.ctx.probe.env, &cancel, &on_line).await;
-            run.fixes.push(done);
-        }
-        run.rows = session.look_at_cluster(&tools).await;
-    }
+    let on_line = |l: &str| progress.note(format!("  │ {l}"));
+    let run = session
+        .fix_cluster(findings, switch_context, &cancel, &on_step, &on_line)
+        .await;
     watcher.abort();
+    let minikube = session.minikube_release(findings);
     if !switch_context && let Some(r) = fix::needs_switch(&run.rows, minikube) {
         progress.note(format!(
             "{}: not switched; `aladdin-doctor --fix --cluster --switch-context` switches the current context to the pinned one",

@@ -22,7 +22,6 @@ use tokio::task::JoinHandle;
 
 use crate::apply::{self, Runner};
 use crate::cancel::{self, Cancel};
-use crate::cluster::ClusterRun;
 use crate::core::outcome::PrivilegedError;
 use crate::core::progress::{Event, Progress};
 use crate::core::report::Format;
@@ -107,8 +106,9 @@ pub(crate) async fn run(session: Session) -> Result<u8, Fatal> {
             .iter()
             .filter_map(|r| r.outcome.clone())
             .collect();
-        emit(&session.render(Format::Text, &findings, &outcomes, &ClusterRun::default()))?;
-        Ok(exit_code(&findings, &outcomes, &ClusterRun::default()))
+        let cluster = model.cluster.map(|c| c.run).unwrap_or_default();
+        emit(&session.render(Format::Text, &findings, &outcomes, &cluster))?;
+        Ok(exit_code(&findings, &outcomes, &cluster))
     } else {
         Ok(EXIT_FINDINGS)
     }
@@ -133,6 +133,9 @@ pub(crate) async fn event_loop<S: Screen>(
         session.ctx.colour_allowed,
         (size.width, size.height),
     );
+    if session.ctx.cluster {
+        model.cluster = Some(model::ClusterPane::new());
+    }
     let ticker = tokio::spawn({
         let tx = tx.clone();
         async move {
@@ -158,6 +161,7 @@ pub(crate) async fn event_loop<S: Screen>(
         tx,
         started,
         apply: None,
+        cluster_fix: None,
     };
     model.generation = 1;
     let mut cmds = vec![Cmd::Probe { generation: 1 }];
@@ -212,6 +216,8 @@ struct Shell {
     tx: mpsc::Sender<Msg>,
     started: Instant,
     apply: Option<(JoinHandle<()>, Cancel)>,
+    /// The running `--fix --cluster` (SIGINT to its command on cancel).
+    cluster_fix: Option<(JoinHandle<()>, Cancel)>,
 }
 
 impl Shell {
@@ -278,6 +284,47 @@ impl Shell {
                 };
                 let _ = self.tx.send(msg).await;
             }
+            Cmd::LookAtCluster {
+                generation,
+                findings,
+            } => {
+                let (session, tx) = (self.session.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let rows = session
+                        .look_at_cluster(&session.cluster_tools(&findings))
+                        .await;
+                    let _ = tx.send(Msg::ClusterSeen { generation, rows }).await;
+                });
+            }
+            Cmd::FixCluster {
+                findings,
+                switch_context,
+            } => {
+                let (session, tx) = (self.session.clone(), self.tx.clone());
+                let cancel = Cancel::default();
+                let handle = tokio::spawn({
+                    let cancel = cancel.clone();
+                    async move {
+                        let on_step = |step: &crate::cluster::fix::Step| {
+                            let msg =
+                                Msg::ClusterStep(crate::cluster::render::action_line(&step.action));
+                            // Must not be lost, unlike an output line.
+                            let tx = tx.clone();
+                            tokio::spawn(async move {
+                                let _ = tx.send(msg).await;
+                            });
+                        };
+                        let on_line = |l: &str| {
+                            let _ = tx.try_send(Msg::ClusterLine(l.to_string()));
+                        };
+                        let run = session
+                            .fix_cluster(&findings, switch_context, &cancel, &on_step, &on_line)
+                            .await;
+                        let _ = tx.send(Msg::ClusterFixed(run)).await;
+                    }
+                });
+                self.cluster_fix = Some((handle, cancel));
+            }
             Cmd::Cancel => self.cancel().await,
             Cmd::Quit => {}
         }
@@ -286,7 +333,10 @@ impl Shell {
     /// Cancels the apply and waits for it: transfers stop at their next await, and an install
     /// whose rename happened finishes its re-probe and roll-back first.
     async fn cancel(&mut self) {
-        if let Some((handle, cancel)) = self.apply.take() {
+        for (handle, cancel) in [self.apply.take(), self.cluster_fix.take()]
+            .into_iter()
+            .flatten()
+        {
             cancel.cancel();
             let _ = handle.await;
         }

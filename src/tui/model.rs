@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cluster::rows::Row as ClusterRow;
+use crate::cluster::{ClusterRun, Release};
 use crate::core::diagnose::{Finding, Layout, Remedy, Status};
 use crate::core::manifest::Manifest;
 use crate::core::observation::Observation;
@@ -43,6 +45,17 @@ pub(crate) enum Msg {
         overrides: Overrides,
     },
     PrivilegedDone(Result<(), PrivilegedError>),
+    /// A look at the cluster finished; stale generations are dropped.
+    ClusterSeen {
+        generation: u64,
+        rows: Vec<ClusterRow>,
+    },
+    /// The cluster fix is about to run this command (as a user would type it).
+    ClusterStep(String),
+    /// A line of the running cluster fix's output (untrusted: made inert when drawn).
+    ClusterLine(String),
+    /// The cluster fix finished: what it ran and the last look.
+    ClusterFixed(ClusterRun),
     /// SIGTERM or the like: cancel and leave.
     Terminate,
 }
@@ -79,7 +92,17 @@ pub(crate) enum Cmd {
     RunPrivileged {
         commands: Vec<Vec<String>>,
     },
-    /// Cancel the running apply (no partial files are left).
+    /// Look at the cluster with the tools these findings found.
+    LookAtCluster {
+        generation: u64,
+        findings: Vec<Finding>,
+    },
+    /// Run `--fix --cluster`'s steps (the context switch only when `switch_context`).
+    FixCluster {
+        findings: Vec<Finding>,
+        switch_context: bool,
+    },
+    /// Cancel the running apply or cluster fix (no partial files are left).
     Cancel,
     Quit,
 }
@@ -111,6 +134,43 @@ pub(crate) enum Mode {
         commands: Vec<Vec<String>>,
         minikube_running: bool,
     },
+    /// What fixing the cluster would run; `switch` names the context it may switch to.
+    ConfirmCluster {
+        commands: Vec<String>,
+        switch: Option<String>,
+    },
+}
+
+/// The cluster section (`--cluster`, or `c`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ClusterPane {
+    pub(crate) run: ClusterRun,
+    /// The minikube release the tools section found (its flags differ by era).
+    pub(crate) minikube: Option<Release>,
+    pub(crate) generation: u64,
+    pub(crate) looking: bool,
+    /// The command the fix is running now.
+    pub(crate) running: Option<String>,
+    pub(crate) fixing: bool,
+    /// The running command's last lines of output.
+    pub(crate) output: Vec<String>,
+}
+
+/// How many output lines of a running cluster fix are kept for the screen.
+pub(crate) const CLUSTER_OUTPUT: usize = 4;
+
+impl ClusterPane {
+    pub(crate) fn new() -> ClusterPane {
+        ClusterPane {
+            run: ClusterRun::default(),
+            minikube: None,
+            generation: 0,
+            looking: true,
+            running: None,
+            fixing: false,
+            output: Vec::new(),
+        }
+    }
 }
 
 /// Live transfer state of a row while applying.
@@ -205,6 +265,8 @@ pub(crate) struct Model {
     pub(crate) status: Option<String>,
     /// The probes running now follow an apply: when they finish, the run is done.
     pub(crate) after_apply: bool,
+    /// The cluster section, once asked for.
+    pub(crate) cluster: Option<ClusterPane>,
     pub(crate) quit: bool,
 }
 
@@ -250,6 +312,7 @@ impl Model {
             now: Duration::ZERO,
             status: None,
             after_apply: false,
+            cluster: None,
             quit: false,
         }
     }
@@ -258,8 +321,9 @@ impl Model {
         self.rows.get(self.selected)
     }
 
+    /// Work that quitting would cancel: an apply, or a cluster fix.
     pub(crate) fn busy(&self) -> bool {
-        self.phase == Phase::Applying
+        self.phase == Phase::Applying || self.cluster.as_ref().is_some_and(|c| c.fixing)
     }
 
     pub(crate) fn findings(&self) -> Vec<Finding> {

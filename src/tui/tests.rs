@@ -179,3 +179,68 @@ async fn after_waiting_for_the_lock_the_tui_rechecks_before_installing() {
     assert_eq!(fs::read(ctx.bin_dir.join("kubectl")).unwrap(), mine);
     drop(w.dir);
 }
+
+/// The cluster section: `c` looks, `f` shows what it would do, and the kube context is switched
+/// only on `s` — the TUI's confirmation of what `--switch-context` does on the command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kube_context_is_switched_only_when_confirmed() {
+    let manifest = format!(
+        "{MANIFEST}[cluster]\nprofile = \"minikube\"\ndriver = \"virtualbox\"\ncontext = \"minikube\"\naddons = []\n"
+    );
+    let w = World::new();
+    let ctx = w.session.ctx.clone();
+    let state = w.dir.path().join("context");
+    let log = w.dir.path().join("calls.log");
+    fs::write(&state, "prod-eu\n").unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> '{log}'
+case "$*" in
+  "config current-context") cat '{state}' ;;
+  "config use-context minikube") echo minikube > '{state}'; echo 'Switched to context "minikube".' ;;
+  "--context minikube get --raw=/readyz --request-timeout=5s") echo ok ;;
+  *) echo 'Client Version: v1.29.0' ;;
+esac
+"#,
+        log = log.display(),
+        state = state.display()
+    );
+    let p = ctx.bin_dir.join("kubectl");
+    let tmp = ctx.bin_dir.join(".kubectl.tmp");
+    fs::write(&tmp, script).unwrap();
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::rename(&tmp, &p).unwrap();
+    let session = Session::for_test(ctx, Manifest::parse(&manifest, "versions.toml").unwrap());
+    let switched = |log: &Path| {
+        fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("config use-context"))
+            .count()
+    };
+
+    let model = run(session, async |tx, wait_for| {
+        wait_for("2 of 2 tools need attention", Duration::from_secs(10));
+        keys(tx, "c").await;
+        wait_for("`prod-eu`, NOT `minikube`", Duration::from_secs(10));
+        // f shows the switch; n leaves everything as it is.
+        keys(tx, "f").await;
+        wait_for("Fix the cluster?", Duration::from_secs(5));
+        wait_for("switch to `minikube`", Duration::from_secs(5));
+        keys(tx, "n").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(switched(&log), 0);
+        assert_eq!(fs::read_to_string(&state).unwrap(), "prod-eu\n");
+        // s switches, then looks again.
+        keys(tx, "fs").await;
+        wait_for("cluster: ran 1 command", Duration::from_secs(10));
+        wait_for("current context `minikube`", Duration::from_secs(10));
+    })
+    .await;
+    assert_eq!(switched(&log), 1);
+    assert_eq!(fs::read_to_string(&state).unwrap(), "minikube\n");
+    let c = model.cluster.unwrap();
+    assert_eq!(c.run.fixes.len(), 1);
+    assert!(c.run.fixes[0].result.is_ok());
+    drop(w.dir);
+}

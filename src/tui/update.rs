@@ -1,6 +1,9 @@
 //! PURE: `update(model, msg) -> commands`. Every decision of the TUI is made here and tested
 //! without a terminal.
 
+use crate::cluster::render as cluster_render;
+use crate::cluster::rows::{self as cluster_rows, Remedy as ClusterRemedy};
+use crate::cluster::{Release, fix};
 use crate::core::diagnose::diagnose_tool;
 use crate::core::outcome::Done;
 use crate::core::overrides::OverrideEntry;
@@ -53,6 +56,53 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                         select_next_open(m, 0);
                     }
                 }
+                // The cluster is looked at with the tools just found.
+                if m.cluster.is_some() {
+                    return look_at_cluster(m);
+                }
+            }
+            vec![]
+        }
+        Msg::ClusterSeen { generation, rows } => {
+            if let Some(c) = &mut m.cluster
+                && c.generation == generation
+            {
+                c.run.rows = rows;
+                c.looking = false;
+            }
+            vec![]
+        }
+        Msg::ClusterStep(command) => {
+            if let Some(c) = &mut m.cluster {
+                c.running = Some(command);
+                c.output.clear();
+            }
+            vec![]
+        }
+        Msg::ClusterLine(line) => {
+            if let Some(c) = &mut m.cluster {
+                if c.output.len() == CLUSTER_OUTPUT {
+                    c.output.remove(0);
+                }
+                c.output.push(line);
+            }
+            vec![]
+        }
+        Msg::ClusterFixed(run) => {
+            if let Some(c) = &mut m.cluster {
+                let failed = run.fixes.iter().filter(|d| d.result.is_err()).count();
+                m.status = Some(match (run.fixes.len(), failed) {
+                    (0, _) => "cluster: nothing was run".into(),
+                    (n, 0) => format!("cluster: ran {n} command{}", plural(n)),
+                    (n, f) => format!(
+                        "cluster: ran {n} command{}, {f} failed (see its row)",
+                        plural(n)
+                    ),
+                });
+                c.run = run;
+                c.fixing = false;
+                c.running = None;
+                c.output.clear();
             }
             vec![]
         }
@@ -296,8 +346,93 @@ fn key(m: &mut Model, k: Key) -> Vec<Cmd> {
             }
             _ => vec![],
         },
+        Mode::ConfirmCluster { commands, switch } => match k {
+            Key::Char('y') | Key::Enter if !commands.is_empty() => fix_cluster(m, false),
+            Key::Char('s') if switch.is_some() => fix_cluster(m, true),
+            Key::Char('n') | Key::Esc | Key::Char('q') => {
+                m.mode = Mode::Normal;
+                vec![]
+            }
+            _ => vec![],
+        },
         Mode::Normal => normal_key(m, k),
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A fresh look at the cluster; answers of older looks are dropped on arrival.
+fn look_at_cluster(m: &mut Model) -> Vec<Cmd> {
+    let findings = m.findings();
+    let minikube = findings
+        .iter()
+        .find(|f| f.tool == crate::core::tool::Tool::Minikube)
+        .and_then(|f| f.found_version())
+        .and_then(Release::parse);
+    let Some(c) = &mut m.cluster else {
+        return vec![];
+    };
+    c.generation += 1;
+    c.looking = true;
+    c.minikube = minikube;
+    vec![Cmd::LookAtCluster {
+        generation: c.generation,
+        findings,
+    }]
+}
+
+/// `f`: what fixing the cluster would run, to confirm; the context switch offered apart.
+fn confirm_cluster_fix(m: &mut Model) {
+    let Some(c) = &m.cluster else {
+        m.status = Some("press c to check the cluster first".into());
+        return;
+    };
+    if c.looking {
+        return;
+    }
+    let (commands, switch) = cluster_offer(c);
+    if commands.is_empty() && switch.is_none() {
+        m.status = Some(if c.run.rows.iter().any(cluster_rows::fails) {
+            "nothing in the cluster that aladdin-doctor may fix: its rows say what to do".into()
+        } else {
+            "the cluster needs nothing".into()
+        });
+        return;
+    }
+    m.mode = Mode::ConfirmCluster { commands, switch };
+}
+
+/// What `f` would offer: the commands it runs, and the context it may switch to.
+pub(crate) fn cluster_offer(c: &ClusterPane) -> (Vec<String>, Option<String>) {
+    if c.looking || c.fixing {
+        return (Vec::new(), None);
+    }
+    let commands = fix::next(&c.run.rows, c.minikube, false, &[])
+        .iter()
+        .map(|s| cluster_render::action_line(&s.action))
+        .collect();
+    let switch = fix::needs_switch(&c.run.rows, c.minikube).and_then(|r| match &r.remedy {
+        ClusterRemedy::UseContext { name } => Some(name.clone()),
+        _ => None,
+    });
+    (commands, switch)
+}
+
+fn fix_cluster(m: &mut Model, switch_context: bool) -> Vec<Cmd> {
+    m.mode = Mode::Normal;
+    let findings = m.findings();
+    let Some(c) = &mut m.cluster else {
+        return vec![];
+    };
+    c.fixing = true;
+    c.output.clear();
+    m.status = None;
+    vec![Cmd::FixCluster {
+        findings,
+        switch_context,
+    }]
 }
 
 fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
@@ -333,6 +468,15 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
             m.status = None;
             return reprobe(m, false);
         }
+        Key::Char('c')
+            if !m.busy()
+                && m.phase != Phase::Probing
+                && m.cluster.as_ref().is_none_or(|c| !c.looking) =>
+        {
+            m.cluster.get_or_insert_with(ClusterPane::new);
+            return look_at_cluster(m);
+        }
+        Key::Char('f') if !m.busy() => confirm_cluster_fix(m),
         Key::Char('d') => m.details = !m.details,
         Key::Char('?') => m.mode = Mode::Help,
         Key::Char('q') | Key::Esc => {
@@ -877,5 +1021,176 @@ pub(crate) mod tests {
         assert!(keys(&mut m, &[Key::Char('a')]).is_empty());
         assert_eq!(m.mode, Mode::Normal);
         assert!(m.status.as_ref().unwrap().contains("nothing to apply"));
+    }
+
+    pub(crate) fn cluster_rows(
+        minikube: crate::cluster::minikube::MinikubeState,
+        context: &str,
+    ) -> Vec<crate::cluster::rows::Row> {
+        use crate::cluster::kubectl::CurrentContext;
+        use crate::cluster::rows::{Installed, Observed};
+        let pins = m_pins();
+        let installed = Installed {
+            docker: true,
+            minikube: true,
+            kubectl: true,
+            helm: None,
+        };
+        let seen = Observed {
+            minikube: Some(minikube),
+            context: Some(CurrentContext::Set {
+                name: context.into(),
+            }),
+            ..Observed::default()
+        };
+        crate::cluster::rows::rows(&pins, &installed, &seen)
+    }
+
+    fn m_pins() -> crate::cluster::ClusterPins {
+        Manifest::embedded().unwrap().cluster
+    }
+
+    /// `ready()` with the cluster section asked for and its first look answered.
+    pub(crate) fn with_cluster(rows: Vec<crate::cluster::rows::Row>) -> Model {
+        let mut m = fresh();
+        m.cluster = Some(ClusterPane::new());
+        let mut last = vec![];
+        for t in Tool::ALL {
+            last = update(
+                &mut m,
+                Msg::Probed {
+                    generation: 1,
+                    observation: observation(t),
+                },
+            );
+        }
+        // The last probe's answer starts the look at the cluster, with the tools it found.
+        let [
+            Cmd::LookAtCluster {
+                generation,
+                findings,
+            },
+        ] = &last[..]
+        else {
+            panic!("{last:?}");
+        };
+        assert_eq!(findings.len(), Tool::ALL.len());
+        let generation = *generation;
+        // An older look's answer is dropped.
+        update(
+            &mut m,
+            Msg::ClusterSeen {
+                generation: generation - 1,
+                rows: vec![],
+            },
+        );
+        assert!(m.cluster.as_ref().unwrap().looking);
+        update(&mut m, Msg::ClusterSeen { generation, rows });
+        assert!(!m.cluster.as_ref().unwrap().looking);
+        m
+    }
+
+    #[test]
+    fn fixing_the_cluster_shows_the_commands_and_switches_the_context_only_on_s() {
+        use crate::cluster::minikube::MinikubeState;
+        let mut m = with_cluster(cluster_rows(MinikubeState::NoProfile, "prod-eu"));
+        assert_eq!(keys(&mut m, &[Key::Char('f')]), vec![]);
+        let Mode::ConfirmCluster { commands, switch } = m.mode.clone() else {
+            panic!("{:?}", m.mode);
+        };
+        assert_eq!(
+            commands,
+            ["minikube start --driver=virtualbox --kubernetes-version=v1.30.6"]
+        );
+        assert_eq!(switch.as_deref(), Some("minikube"));
+        // y runs the commands, not the switch.
+        let cmds = keys(&mut m, &[Key::Char('y')]);
+        assert!(
+            matches!(
+                &cmds[..],
+                [Cmd::FixCluster {
+                    switch_context: false,
+                    ..
+                }]
+            ),
+            "{cmds:?}"
+        );
+        assert!(m.busy());
+        // While it runs, quitting asks first, and then cancels it.
+        keys(&mut m, &[Key::Char('q')]);
+        assert_eq!(m.mode, Mode::ConfirmQuit);
+        assert_eq!(
+            keys(&mut m, &[Key::Char('y')]),
+            vec![Cmd::Cancel, Cmd::Quit]
+        );
+
+        let mut m = with_cluster(cluster_rows(MinikubeState::NoProfile, "prod-eu"));
+        let cmds = keys(&mut m, &[Key::Char('f'), Key::Char('s')]);
+        assert!(
+            matches!(
+                &cmds[..],
+                [Cmd::FixCluster {
+                    switch_context: true,
+                    ..
+                }]
+            ),
+            "{cmds:?}"
+        );
+    }
+
+    #[test]
+    fn a_running_cluster_fix_shows_its_command_and_last_lines_then_the_result() {
+        use crate::cluster::minikube::MinikubeState;
+        let mut m = with_cluster(cluster_rows(MinikubeState::NoProfile, "minikube"));
+        keys(&mut m, &[Key::Char('f'), Key::Enter]);
+        update(&mut m, Msg::ClusterStep("minikube start".into()));
+        for i in 0..10 {
+            update(&mut m, Msg::ClusterLine(format!("line {i}")));
+        }
+        let c = m.cluster.as_ref().unwrap();
+        assert_eq!(c.running.as_deref(), Some("minikube start"));
+        assert_eq!(c.output.len(), CLUSTER_OUTPUT);
+        assert_eq!(c.output.last().map(String::as_str), Some("line 9"));
+        let run = crate::cluster::ClusterRun {
+            rows: cluster_rows(MinikubeState::Stopped, "minikube"),
+            fixes: vec![crate::cluster::fix::Done {
+                check: crate::cluster::rows::Check::Minikube,
+                action: crate::cluster::fix::Action::Manual(crate::cluster::fix::Why::Wait),
+                result: Err(crate::cluster::fix::Failure::Cancelled),
+            }],
+        };
+        update(&mut m, Msg::ClusterFixed(run.clone()));
+        let c = m.cluster.as_ref().unwrap();
+        assert!(!c.fixing && c.running.is_none() && c.output.is_empty());
+        assert_eq!(c.run, run);
+        assert!(!m.busy());
+        assert_eq!(
+            m.status.as_deref(),
+            Some("cluster: ran 1 command, 1 failed (see its row)")
+        );
+    }
+
+    #[test]
+    fn nothing_to_fix_in_the_cluster_says_so_instead_of_asking() {
+        use crate::cluster::minikube::{Component, Components, MinikubeState};
+        let running = MinikubeState::Running {
+            components: Components {
+                host: Component::parse("Running"),
+                kubelet: Component::parse("Running"),
+                apiserver: Component::parse("Running"),
+                kubeconfig: Component::parse("Configured"),
+            },
+            workers_down: 0,
+        };
+        let mut m = with_cluster(cluster_rows(running, "minikube"));
+        keys(&mut m, &[Key::Char('f')]);
+        assert_eq!(m.mode, Mode::Normal);
+        assert!(m.status.is_some());
+        // Without the section, c asks for it and looks.
+        let mut m = ready();
+        assert!(m.cluster.is_none());
+        let cmds = keys(&mut m, &[Key::Char('c')]);
+        assert!(matches!(&cmds[..], [Cmd::LookAtCluster { .. }]), "{cmds:?}");
+        assert!(m.cluster.as_ref().unwrap().looking);
     }
 }

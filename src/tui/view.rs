@@ -8,13 +8,14 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wr
 
 use super::model::*;
 use super::update::plan_lines;
+use crate::cluster::rows::RowStatus;
 use crate::core::diagnose::{Finding, Seen};
 use crate::core::inert::inert;
 use crate::core::outcome::Done;
 use crate::core::plan::mirror_url;
 use crate::core::progress::Phase as Step;
 use crate::core::render;
-use crate::core::report::{Mark, verdict};
+use crate::core::report::{Mark, cluster_mark, cluster_symbol, verdict};
 
 pub(crate) const MIN_WIDTH: u16 = 80;
 pub(crate) const MIN_HEIGHT: u16 = 24;
@@ -68,9 +69,29 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
         _ => 0,
     };
     let table_h = (m.rows.len() as u16 + 3 + prompt_lines).min(area.height - 8);
-    let [head, table, pane, status, footer] = Layout::vertical([
+    // The cluster block takes what the lower pane can spare (it keeps 4 lines).
+    let cluster_room = area.height.saturating_sub(table_h + 8);
+    let cluster_lines = m
+        .cluster
+        .as_ref()
+        .map(|c| {
+            cluster_lines(
+                m,
+                c,
+                &t,
+                area.width,
+                usize::from(cluster_room.saturating_sub(2)),
+            )
+        })
+        .unwrap_or_default();
+    let cluster_h = match m.cluster {
+        None => 0,
+        Some(_) => (cluster_lines.len() as u16 + 2).min(cluster_room),
+    };
+    let [head, table, cluster, pane, status, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(table_h),
+        Constraint::Length(cluster_h),
         Constraint::Min(4),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -79,12 +100,31 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
 
     header(m, &t, f, head);
     rows(m, &t, f, table);
+    if let Some(c) = &m.cluster
+        && cluster_h > 0
+    {
+        let title = if c.fixing {
+            format!(" Cluster — {} fixing ", spinner(m))
+        } else if c.looking {
+            format!(" Cluster — {} looking ", spinner(m))
+        } else {
+            " Cluster ".to_string()
+        };
+        f.render_widget(
+            Paragraph::new(inert_text(cluster_lines)).block(Block::bordered().title(title)),
+            cluster,
+        );
+    }
     lower_pane(m, &t, f, pane);
     f.render_widget(Paragraph::new(status_line(m)).style(t.dim()), status);
-    f.render_widget(Paragraph::new(footer_line(m, &t)), footer);
+    f.render_widget(Paragraph::new(footer_line(m, &t, footer.width)), footer);
 
     match &m.mode {
-        Mode::Help => popup(f, area, "Keys", help_text(&t), 64, 16),
+        Mode::Help => {
+            let text = help_text(&t);
+            let h = text.lines.len() as u16 + 2;
+            popup(f, area, "Keys", text, 76, h)
+        }
         Mode::ConfirmApply => {
             let mut lines: Vec<Line> = plan_lines(m).into_iter().map(Line::from).collect();
             lines.push(Line::from(""));
@@ -153,8 +193,155 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
             let h = lines.len() as u16 + 2;
             popup(f, area, "VirtualBox", Text::from(lines), 76, h);
         }
+        Mode::ConfirmCluster { commands, switch } => {
+            let mut lines: Vec<Line> = Vec::new();
+            if !commands.is_empty() {
+                lines.push(Line::from(
+                    "These run as you, one after another, each re-checked:",
+                ));
+                for c in commands {
+                    lines.push(Line::from(format!("  {c}")));
+                }
+            }
+            if let Some(name) = switch {
+                lines.push(Line::from(format!(
+                    "The current kube context is not `{name}`: kubectl and helm (and aladdin)"
+                )));
+                lines.push(Line::from(
+                    "talk to another cluster. Switching changes that for every shell.",
+                ));
+            }
+            lines.push(Line::from(""));
+            let mut keys = Vec::new();
+            if !commands.is_empty() {
+                keys.push(Span::styled("y", t.key()));
+                keys.push(Span::raw(" / ↵ run them   "));
+            }
+            if let Some(name) = switch {
+                keys.push(Span::styled("s", t.key()));
+                if commands.is_empty() {
+                    keys.push(Span::raw(format!(" switch to `{name}`   ")));
+                } else {
+                    keys.push(Span::raw(format!(" run them and switch to `{name}`   ")));
+                }
+            }
+            keys.push(Span::styled("n", t.key()));
+            keys.push(Span::raw(" / esc back"));
+            lines.push(Line::from(keys));
+            let h = lines.len() as u16 + 2;
+            popup(f, area, "Fix the cluster?", inert_text_owned(lines), 78, h);
+        }
         _ => {}
     }
+}
+
+/// `inert_text` for a popup's `Text`.
+fn inert_text_owned(lines: Vec<Line<'static>>) -> Text<'static> {
+    Text::from(inert_text(lines))
+}
+
+/// The cluster section: one line per check, the fix under a row that fails, and while a fix
+/// runs its command and last lines of output.
+fn cluster_lines(
+    m: &Model,
+    c: &ClusterPane,
+    t: &Theme,
+    width: u16,
+    room_lines: usize,
+) -> Vec<Line<'static>> {
+    // Inside the border; what does not fit ends in `…` (the scrollback report has it all).
+    let room = usize::from(width.saturating_sub(2));
+    let fit = |s: String, used: usize| clip(&s, room.saturating_sub(used));
+    let mut lines = Vec::new();
+    if c.run.rows.is_empty() {
+        lines.push(Line::from(format!(
+            "{} looking at docker, minikube, the kube context, the API server, addons and helm…",
+            spinner(m)
+        )));
+        return lines;
+    }
+    let rendered = crate::cluster::render::render(&c.run, c.minikube);
+    let running_lines = c.running.as_ref().map_or(0, |_| 1 + c.output.len());
+    let all_lines = rendered
+        .iter()
+        .map(|r| 1 + usize::from(r.fails && r.hint.is_some()) + 2 * r.ran.len())
+        .sum::<usize>()
+        + running_lines;
+    // Short of room: the rows that need attention first, the others counted in one line.
+    let crowded = all_lines > room_lines;
+    let mut hidden = 0;
+    for r in rendered {
+        if crowded && matches!(r.status, RowStatus::Ok | RowStatus::Skipped) {
+            hidden += 1;
+            continue;
+        }
+        let mark = cluster_mark(r.status);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", cluster_symbol(r.status)), t.mark(mark)),
+            Span::raw(format!("{:<21} ", r.name)),
+            Span::styled(format!("{:<8} ", r.status.word()), t.mark(mark)),
+            Span::raw(fit(r.detail.clone(), 2 + 22 + 9)),
+        ]));
+        if let Some(ran) = r.ran.iter().rev().find(|x| x.error.is_some()) {
+            lines.push(Line::from(Span::styled(
+                fit(
+                    format!(
+                        "    ran `{}`: {}",
+                        ran.command,
+                        ran.error.clone().unwrap_or_default()
+                    ),
+                    0,
+                ),
+                t.mark(Mark::Bad),
+            )));
+            if let Some(last) = ran.output.last() {
+                lines.push(Line::from(Span::styled(
+                    fit(format!("      │ {last}"), 0),
+                    t.dim(),
+                )));
+            }
+        }
+        // While a fix runs in a crowded block, its output matters more than the hints.
+        let show_hint = !(crowded && c.running.is_some());
+        if r.fails
+            && show_hint
+            && let Some(h) = &r.hint
+        {
+            lines.push(Line::from(Span::styled(
+                fit(format!("    → {h}"), 0),
+                t.dim(),
+            )));
+        }
+    }
+    if hidden > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("+ {hidden} more, ok or skipped (all of them in the report on quit)"),
+            t.dim(),
+        )));
+    }
+    if let Some(cmd) = &c.running {
+        lines.push(Line::from(fit(
+            format!("{} running `{cmd}`", spinner(m)),
+            0,
+        )));
+        for l in &c.output {
+            lines.push(Line::from(Span::styled(
+                fit(format!("  │ {l}"), 0),
+                t.dim(),
+            )));
+        }
+    }
+    lines
+}
+
+/// `s` cut to `room` characters, ending in `…` when cut.
+fn clip(s: &str, room: usize) -> String {
+    if s.chars().count() <= room {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(room.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 fn header(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
@@ -626,7 +813,7 @@ fn phase_line(m: &Model) -> String {
     }
 }
 
-fn footer_line(m: &Model, t: &Theme) -> Line<'static> {
+fn footer_line(m: &Model, t: &Theme, width: u16) -> Line<'static> {
     let keys: &[(&str, &str)] = match &m.mode {
         Mode::Prompt { .. } => &[
             ("i", "install pinned"),
@@ -647,11 +834,41 @@ fn footer_line(m: &Model, t: &Theme) -> Line<'static> {
             ("↵", "choose"),
             ("a", "apply"),
             ("r", "re-probe"),
+            ("c", "cluster"),
+            ("f", "fix cluster"),
             ("d", "details"),
             ("?", "help"),
             ("q", "quit"),
         ],
     };
+    // Only the keys that do something now.
+    let cluster_fixable = m.cluster.as_ref().is_some_and(|c| {
+        let (commands, switch) = super::update::cluster_offer(c);
+        !commands.is_empty() || switch.is_some()
+    });
+    let keys: Vec<&(&str, &str)> = keys
+        .iter()
+        .filter(|(k, _)| match *k {
+            "f" => cluster_fixable,
+            "c" => m.phase != Phase::Probing,
+            _ => true,
+        })
+        .collect();
+    // Too wide for the terminal: leave out what `?` lists anyway, least needed first.
+    let mut keys = keys;
+    let len = |keys: &[&(&str, &str)]| -> usize {
+        // "k what  " per key, without the last two spaces.
+        keys.iter()
+            .map(|(k, w)| k.chars().count() + w.chars().count() + 3)
+            .sum::<usize>()
+            .saturating_sub(2)
+    };
+    for drop in ["↑↓/jk", "d", "r"] {
+        if len(&keys) <= usize::from(width) {
+            break;
+        }
+        keys.retain(|(k, _)| *k != drop);
+    }
     let mut spans = Vec::new();
     for (k, what) in keys {
         spans.push(Span::styled(k.to_string(), t.key()));
@@ -667,6 +884,11 @@ fn help_text(t: &Theme) -> Text<'static> {
         ("i k s", "in the prompt: install pinned / keep mine / skip"),
         ("a", "apply the choices (asks first)"),
         ("r", "probe every tool again"),
+        (
+            "c",
+            "check the cluster: docker, minikube, context, API, addons, helm",
+        ),
+        ("f", "fix the cluster (shows the commands first)"),
         (
             "d",
             "details: every copy, the pin's URL and checksum, probe output",
@@ -960,6 +1182,32 @@ mod tests {
                 },
             );
             insta::assert_snapshot!(format!("sudo_{w}x{h}"), screen(&sudo, w, h));
+        }
+    }
+
+    #[test]
+    fn the_cluster_section_its_confirmation_and_a_running_fix() {
+        use crate::cluster::minikube::MinikubeState;
+        use crate::tui::update::tests::{cluster_rows, with_cluster};
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let mut m = with_cluster(cluster_rows(MinikubeState::Stopped, "prod-eu"));
+            insta::assert_snapshot!(format!("cluster_{w}x{h}"), screen(&m, w, h));
+            key(&mut m, Key::Char('f'));
+            insta::assert_snapshot!(format!("cluster_confirm_{w}x{h}"), screen(&m, w, h));
+            key(&mut m, Key::Char('y'));
+            update(
+                &mut m,
+                Msg::ClusterStep(
+                    "minikube start --driver=virtualbox --kubernetes-version=v1.30.6".into(),
+                ),
+            );
+            update(
+                &mut m,
+                Msg::ClusterLine("* Starting \x1b]0;pwned\x07 VM".into()),
+            );
+            let s = screen(&m, w, h);
+            insta::assert_snapshot!(format!("cluster_fixing_{w}x{h}"), s);
+            assert!(s.contains("\\x1b]0;pwned\\x07"), "{s}");
         }
     }
 
