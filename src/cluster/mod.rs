@@ -8,6 +8,8 @@
 //! [`rows::Remedy`]), applying the dependencies between checks; [`render`] turns rows into
 //! words. [`commands`] says which argument vectors to run and how long to let them run.
 //!
+//! Facts about each tool's commands, outputs and exit codes by era: `docs/cluster.md`.
+//!
 //! Tool output is untrusted: every classifier looks at a bounded prefix (or, for minikube's JSON
 //! status, suffix) of each stream and keeps only short, control-character-free fields
 //! ([`text`]). Matching a tool's own error text to choose a variant is parsing; no decision here
