@@ -354,6 +354,7 @@ fn a_small_terminal_is_told_plainly_and_resizes_are_followed() {
     let mut pty = Pty::spawn(&sb, &[], 60, 20);
     pty.wait_for("at least 80×24", Duration::from_secs(10));
     assert!(pty.screen().contains("60×20"), "{}", pty.screen());
+    assert!(pty.screen().contains("--check"), "{}", pty.screen());
     pty.resize(100, 30);
     pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
     assert!(pty.screen().contains(" Tools "));
@@ -416,6 +417,11 @@ fn virtualbox_installer_runs_outside_the_tui_after_consent() {
         28,
     );
     pty.wait_for("1 of 1 tools need attention", Duration::from_secs(10));
+    // It needs admin rights: skipped until chosen.
+    assert!(pty.screen().contains("→ skip"), "{}", pty.screen());
+    pty.send("\r");
+    pty.wait_for("[i] install pinned", Duration::from_secs(5));
+    pty.send("i");
     pty.send("a");
     pty.wait_for("Apply this plan?", Duration::from_secs(5));
     pty.send("y");
@@ -657,4 +663,85 @@ fn ctrl_c_leaves_cleanly() {
     pty.send("\x03");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
     pty.wait_restored();
+}
+
+/// The TUI keeps its word: a skip stays skipped after the apply, a stalled download says so and
+/// which attempt it is on, a failure is named in the status line and told in full in the details,
+/// and the report left in the scrollback has it.
+#[test]
+fn skips_stay_stalls_show_and_failures_are_told_in_full() {
+    let kubectl = script(&Fake::kubectl(PIN_KUBECTL));
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+    let helm = script(&Fake::helm(PIN_HELM));
+    let h = Release::new("helm", PIN_HELM, "helm", "binary").pinned(&helm);
+    let minikube = script(&Fake::minikube(PIN_MINIKUBE));
+    let mk = Release::new("minikube", PIN_MINIKUBE, "minikube", "binary").pinned(&minikube);
+    let server = Server::start();
+    let body = Arc::new(kubectl.clone());
+    // Two attempts stall after 300 bytes; the third gets the file.
+    server.route(
+        &k.served_at(),
+        Route::Sequence(vec![
+            Route::Stall(body.clone(), 300),
+            Route::Stall(body.clone(), 300),
+            Route::File(body),
+        ]),
+    );
+    server.route(&h.served_at(), Route::Status(404));
+
+    let (sb, m) = Sandbox::for_releases(&[&mk, &k, &h]);
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &[
+            "--manifest",
+            m.to_str().unwrap(),
+            "--mirror",
+            &base,
+            "--timeout",
+            "4",
+        ],
+        100,
+        30,
+    );
+    pty.wait_for("3 of 3 tools need attention", Duration::from_secs(10));
+    // minikube is the first open row: skip it. Then apply.
+    pty.send("\r");
+    pty.wait_for("[s] skip", Duration::from_secs(5));
+    pty.send("s");
+    pty.send("a");
+    pty.wait_for("Apply this plan?", Duration::from_secs(5));
+    assert!(
+        pty.screen().contains("skip     minikube"),
+        "{}",
+        pty.screen()
+    );
+    pty.send("y");
+    pty.wait_for("stalled 3s", Duration::from_secs(10));
+    pty.wait_for("2/3 stalled", Duration::from_secs(10));
+    pty.wait_for("Done.", Duration::from_secs(20));
+    let s = pty.screen();
+    assert!(s.contains("1 failed (helm)"), "{s}");
+    assert!(s.contains("✓ installed 1.30.6"), "{s}");
+    let minikube_row = s.lines().find(|l| l.contains("minikube ")).unwrap();
+    assert!(minikube_row.contains("→ skip"), "{s}");
+    // The details of the failed row: its reason in full.
+    while !pty.screen().lines().any(|l| l.contains("┌ helm")) {
+        pty.send("j");
+    }
+    pty.send("d");
+    pty.wait_for("Last apply", Duration::from_secs(5));
+    assert!(pty.screen().contains("404"), "{}", pty.screen());
+    pty.send("q");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 1);
+    pty.wait_restored();
+    pty.wait_for("404", Duration::from_secs(5));
+    assert!(
+        server.requests_to(&mk.served_at()).is_empty(),
+        "skipped, not fetched"
+    );
+    assert_eq!(
+        std::fs::read(sb.bin_dir().join("kubectl")).unwrap(),
+        kubectl
+    );
 }

@@ -44,7 +44,15 @@ pub(crate) enum Event {
         done: u64,
         total: Option<u64>,
     },
-    /// Something to tell the user that is not a phase (a retry, waiting for the lock).
+    /// A transfer failed in a way worth retrying; attempt `attempt` of `of` starts after a pause.
+    Retry {
+        tool: Tool,
+        attempt: u32,
+        of: u32,
+        /// Why the last attempt failed, in words.
+        error: String,
+    },
+    /// Something to tell the user that is not a phase (waiting for the lock).
     Note(String),
 }
 

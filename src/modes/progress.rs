@@ -37,6 +37,15 @@ impl Lines {
                     format!("{who}: {} {detail}", phase.word())
                 }
             }
+            Event::Retry {
+                tool,
+                attempt,
+                of,
+                error,
+            } => {
+                let who = label.map_or_else(|| tool.to_string(), str::to_string);
+                format!("{who}: {error}; retrying ({attempt}/{of})")
+            }
             Event::Note(n) => n,
             Event::Bytes { .. } => return,
         };
@@ -117,6 +126,17 @@ impl Bars {
                     Phase::Done | Phase::Failed => b.finish_with_message(text),
                     _ => b.set_message(text),
                 }
+            }
+            Event::Retry {
+                tool,
+                attempt,
+                of,
+                error,
+            } => {
+                let b = self.bar(&name(tool));
+                b.set_message(format!("retrying ({attempt}/{of})"));
+                let line = format!("{}: {error}; retrying ({attempt}/{of})", name(tool));
+                let _ = self.multi.println(inert(&line));
             }
             Event::Note(n) => {
                 let _ = self.multi.println(inert(&n));

@@ -252,11 +252,12 @@ impl Fetcher {
             match result {
                 Ok(()) => {}
                 Err(e) if e.retryable() && attempt < ATTEMPTS => {
-                    progress.note(format!(
-                        "{}: {e}; retrying ({}/{ATTEMPTS})",
-                        d.tool,
-                        attempt + 1
-                    ));
+                    progress.event(Event::Retry {
+                        tool: d.tool,
+                        attempt: attempt + 1,
+                        of: ATTEMPTS,
+                        error: e.to_string(),
+                    });
                     tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
                     attempt += 1;
                     continue;

@@ -184,6 +184,26 @@ pub(crate) struct Transfer {
     pub(crate) started: Option<(Duration, u64)>,
     /// Bytes per second.
     pub(crate) rate: Option<f64>,
+    /// When the download phase began, and when its byte count last grew.
+    pub(crate) since: Option<Duration>,
+    pub(crate) last_bytes: Option<Duration>,
+    /// The attempt under way after a failure (`2` of `3`), and why the last one failed.
+    pub(crate) retry: Option<(u32, u32, String)>,
+}
+
+/// A download with no new bytes for this long is shown as stalled.
+pub(crate) const STALLED_AFTER: Duration = Duration::from_secs(3);
+
+impl Transfer {
+    /// How long the download has gone without a byte, once that is worth saying.
+    pub(crate) fn stalled(&self, now: Duration) -> Option<Duration> {
+        if self.step != Some(Step::Download) {
+            return None;
+        }
+        let from = self.last_bytes.or(self.since)?;
+        let quiet = now.saturating_sub(from);
+        (quiet >= STALLED_AFTER).then_some(quiet)
+    }
 }
 
 impl Transfer {
@@ -234,9 +254,15 @@ impl Row {
         v
     }
 
+    /// Install when the doctor can do it alone; skip when it needs admin rights (VirtualBox's
+    /// system installer) until the user chooses otherwise.
     pub(crate) fn default_choice(&self) -> Option<Choice> {
         let c = self.choices();
-        if c.contains(&Choice::Install) {
+        let needs_sudo = self
+            .finding
+            .as_ref()
+            .is_some_and(|f| matches!(f.remedy, Remedy::SystemInstaller { .. }));
+        if c.contains(&Choice::Install) && !needs_sudo {
             Some(Choice::Install)
         } else if c.is_empty() {
             None

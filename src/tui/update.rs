@@ -8,7 +8,7 @@ use crate::core::diagnose::diagnose_tool;
 use crate::core::outcome::Done;
 use crate::core::overrides::OverrideEntry;
 use crate::core::plan::Choices;
-use crate::core::progress::Event;
+use crate::core::progress::{Event, Phase as Step};
 use crate::core::vbox;
 
 use super::model::*;
@@ -43,8 +43,13 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 ));
                 row.observation = Some(observation);
                 row.probing = false;
-                row.choice = row.default_choice();
-                row.reason = None;
+                // What the user chose stays chosen (a skip stays a skip after an apply or a
+                // re-probe) while the row still offers it.
+                let chosen = row.choice.filter(|c| row.choices().contains(c));
+                if chosen != Some(Choice::Keep) {
+                    row.reason = None;
+                }
+                row.choice = chosen.or_else(|| row.default_choice());
             }
             if m.rows.iter().all(|r| !r.probing) && m.phase == Phase::Probing {
                 if m.after_apply {
@@ -173,13 +178,38 @@ fn progress(m: &mut Model, event: Event, at: std::time::Duration) {
         } => {
             if let Some(r) = m.rows.iter_mut().find(|r| r.tool == tool) {
                 let t = r.transfer.get_or_insert_with(Transfer::default);
+                if phase == Step::Download && t.step != Some(Step::Download) {
+                    t.since = Some(at);
+                }
+                if phase != Step::Download {
+                    t.retry = None;
+                }
                 t.step = Some(phase);
                 t.detail = detail;
+            }
+        }
+        Event::Retry {
+            tool,
+            attempt,
+            of,
+            error,
+        } => {
+            if let Some(r) = m.rows.iter_mut().find(|r| r.tool == tool) {
+                let t = r.transfer.get_or_insert_with(Transfer::default);
+                t.retry = Some((attempt, of, error));
+                // The next attempt measures its own rate and silence.
+                t.started = None;
+                t.rate = None;
+                t.since = Some(at);
+                t.last_bytes = None;
             }
         }
         Event::Bytes { tool, done, total } => {
             if let Some(r) = m.rows.iter_mut().find(|r| r.tool == tool) {
                 let t = r.transfer.get_or_insert_with(Transfer::default);
+                if done > t.done || t.last_bytes.is_none() && done > 0 {
+                    t.last_bytes = Some(at);
+                }
                 t.done = done;
                 t.total = total.or(t.total);
                 let (t0, b0) = *t.started.get_or_insert((at, done));
@@ -780,10 +810,11 @@ pub(crate) mod tests {
         let cmds = keys(&mut m, &[Key::Char('a')]);
         assert!(cmds.is_empty());
         assert_eq!(m.mode, Mode::ConfirmApply);
+        // VirtualBox needs admin rights: skipped until chosen.
         assert_eq!(
             plan_lines(&m),
             [
-                "install  virtualbox missing → 7.2.10r174163",
+                "skip     virtualbox missing",
                 "skip     minikube   missing",
                 "keep     kubectl    1.32.4-dispatcher (ok)",
                 "install  helm       3.12.0 → 3.17.0",
@@ -806,7 +837,7 @@ pub(crate) mod tests {
         assert_eq!(entry.path, PathBuf::from("/usr/bin/kubectl"));
         assert_eq!(entry.pin, "1.30.6");
         assert_eq!(entry.reason.as_deref(), Some("ok"));
-        assert_eq!(choices.install, [Tool::Virtualbox, Tool::Helm]);
+        assert_eq!(choices.install, [Tool::Helm]);
         assert_eq!(
             observations.len(),
             5,
@@ -817,6 +848,39 @@ pub(crate) mod tests {
         let mut m2 = ready();
         keys(&mut m2, &[Key::Char('a'), Key::Char('n')]);
         assert_eq!((m2.mode.clone(), m2.phase), (Mode::Normal, Phase::Ready));
+    }
+
+    #[test]
+    fn a_skip_stays_skipped_after_an_apply_and_sudo_rows_start_skipped() {
+        let mut m = ready();
+        assert_eq!(row(&m, Tool::Virtualbox).choice, Some(Choice::Skip));
+        assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Install));
+        select(&mut m, Tool::Helm);
+        keys(&mut m, &[Key::Enter, Key::Char('s')]);
+        keys(&mut m, &[Key::Char('a'), Key::Char('y')]);
+        let cmds = update(
+            &mut m,
+            Msg::Applied {
+                outcomes: vec![],
+                overrides: Overrides::default(),
+            },
+        );
+        let [Cmd::Probe { generation }] = cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        for t in Tool::ALL {
+            update(
+                &mut m,
+                Msg::Probed {
+                    generation,
+                    observation: observation(t),
+                },
+            );
+        }
+        assert_eq!(m.phase, Phase::Done);
+        assert_eq!(row(&m, Tool::Helm).choice, Some(Choice::Skip));
+        assert_eq!(row(&m, Tool::Virtualbox).choice, Some(Choice::Skip));
+        assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Install));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row as TableRow, Table, Wr
 use super::model::*;
 use super::update::plan_lines;
 use crate::cluster::rows::RowStatus;
-use crate::core::diagnose::{Finding, Seen};
+use crate::core::diagnose::{Finding, Remedy, Seen, Status};
 use crate::core::inert::inert;
 use crate::core::outcome::Done;
 use crate::core::plan::mirror_url;
@@ -19,6 +19,8 @@ use crate::core::report::{Mark, cluster_mark, cluster_symbol, verdict};
 
 pub(crate) const MIN_WIDTH: u16 = 80;
 pub(crate) const MIN_HEIGHT: u16 = 24;
+/// The action column's width.
+const ACTION_W: usize = 18;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -57,7 +59,7 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
-            "aladdin-doctor needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge the window, or press q to quit.",
+            "aladdin-doctor needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.\nEnlarge the window, or press q and run `aladdin-doctor --check` for the same diagnosis as plain text.",
             area.width, area.height
         );
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
@@ -414,8 +416,19 @@ fn human_bytes(n: f64) -> String {
     }
 }
 
-fn transfer_text(tr: &Transfer) -> String {
+fn transfer_text(m: &Model, tr: &Transfer) -> String {
     match tr.step {
+        Some(Step::Download) if tr.stalled(m.now).is_some() || tr.retry.is_some() => {
+            let mut s = String::new();
+            if let Some((attempt, of, _)) = &tr.retry {
+                s.push_str(&format!("{attempt}/{of} "));
+            }
+            match tr.stalled(m.now) {
+                Some(q) => s.push_str(&format!("stalled {}s", q.as_secs())),
+                None => s.push_str("retrying"),
+            }
+            s
+        }
         Some(Step::Download) => {
             let pct = tr
                 .total
@@ -442,7 +455,10 @@ fn action_cell(m: &Model, r: &Row, t: &Theme) -> Line<'static> {
         return Line::from(format!("{} probing", spinner(m)));
     }
     if let Some(tr) = &r.transfer {
-        return Line::from(format!("{} {}", spinner(m), transfer_text(tr)));
+        return Line::from(clip(
+            &format!("{} {}", spinner(m), transfer_text(m, tr)),
+            ACTION_W,
+        ));
     }
     if let Some(o) = &r.outcome {
         return match &o.done {
@@ -489,11 +505,13 @@ fn rows(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
         } else {
             Style::default()
         };
+        // What does not fit its column ends in `…` (the details pane has it all).
+        let found_w = usize::from(area.width).saturating_sub(2 + 10 + 13 + 12 + ACTION_W + 4);
         out.push(
             TableRow::new(vec![
                 Cell::from(r.tool.name()),
-                Cell::from(found),
-                Cell::from(r.pinned.clone()),
+                Cell::from(clip(&found, found_w)),
+                Cell::from(clip(&r.pinned, 13)),
                 Cell::from(verdict_line),
                 Cell::from(action_cell(m, r, t)),
             ])
@@ -510,7 +528,7 @@ fn rows(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
         Constraint::Fill(1),
         Constraint::Length(13),
         Constraint::Length(12),
-        Constraint::Length(18),
+        Constraint::Length(ACTION_W as u16),
     ];
     let header = TableRow::new(vec!["tool", "found", "pinned", "verdict", "action"])
         .style(Style::default().add_modifier(Modifier::BOLD));
@@ -582,10 +600,10 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
             spinner(m),
             r.tool
         ))),
-        Some(fd) if m.details => details(m, fd, t, &mut lines),
+        Some(fd) if m.details => details(m, r, fd, t, &mut lines),
         Some(fd) => {
             if let Some(tr) = &r.transfer {
-                lines.push(Line::from(transfer_sentence(tr)));
+                lines.push(Line::from(transfer_sentence(m, tr)));
             }
             summary(m, r, fd, !m.busy(), t, &mut lines)
         }
@@ -599,10 +617,22 @@ fn lower_pane(m: &Model, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The selected row's transfer in full: bytes, rate, time left.
-fn transfer_sentence(tr: &Transfer) -> String {
+fn transfer_sentence(m: &Model, tr: &Transfer) -> String {
     match (tr.step, tr.total) {
         (Some(Step::Download), total) => {
-            let mut s = format!("downloading: {}", human_bytes(tr.done as f64));
+            let mut s = match &tr.retry {
+                Some((attempt, of, error)) => {
+                    format!("attempt {attempt} of {of} (the last one failed: {error}); ")
+                }
+                None => String::new(),
+            };
+            if let Some(q) = tr.stalled(m.now) {
+                s.push_str(&format!(
+                    "no data for {} s (it gives up after the --timeout); ",
+                    q.as_secs()
+                ));
+            }
+            s.push_str(&format!("downloading: {}", human_bytes(tr.done as f64)));
             if let Some(t) = total {
                 s.push_str(&format!(" of {}", human_bytes(t as f64)));
             }
@@ -652,7 +682,7 @@ fn summary(
     for n in &fd.notes {
         lines.push(Line::from(format!("• {}", render::note(n, &fd.pinned))));
     }
-    match render::hint(fd, r.outcome.as_ref(), &m.layout) {
+    match tui_hint(m, r, fd) {
         Some(h) => lines.push(Line::from(format!("→ {h}"))),
         None if fd.satisfied() => lines.push(Line::from(format!(
             "✓ {} {} is as pinned.",
@@ -672,7 +702,86 @@ fn summary(
     }
 }
 
-fn details(m: &Model, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
+/// The hint inside the TUI: the keys that act here, not shell commands. Manual steps (a
+/// configuration to fix, a driver to repair) are the report's words.
+fn tui_hint(m: &Model, r: &Row, fd: &Finding) -> Option<String> {
+    let bin = m.layout.bin_dir.display();
+    let choices = r.choices();
+    let failed = r.outcome.as_ref().is_some_and(|o| o.failed());
+    let path_step = || {
+        if m.layout.bin_dir_index == Some(0) {
+            String::new()
+        } else {
+            format!("; then p puts {bin} first on PATH")
+        }
+    };
+    let keep = || {
+        if choices.contains(&Choice::Keep) {
+            format!(
+                "; or ↵ k keeps {}",
+                fd.found_version().unwrap_or("the one you have")
+            )
+        } else {
+            String::new()
+        }
+    };
+    // `a` applies what is chosen; a row set to something else needs ↵ i first.
+    let choose_install = || {
+        if r.choice == Some(Choice::Install) {
+            "a "
+        } else {
+            "↵ i, then a: "
+        }
+    };
+    if let Some(Done::InstallerReady { .. }) = r.outcome.as_ref().map(|o| &o.done) {
+        return render::hint(fd, r.outcome.as_ref(), &m.layout);
+    }
+    Some(match &fd.remedy {
+        Remedy::InstallPin { .. } if failed => format!(
+            "a tries again (a download resumes where it stopped){}",
+            keep()
+        ),
+        Remedy::InstallPin { .. } if choices.contains(&Choice::Install) => format!(
+            "{}installs {} into {bin}{}{}",
+            choose_install(),
+            fd.pinned,
+            path_step(),
+            keep()
+        ),
+        Remedy::SystemInstaller { file, .. } => format!(
+            "{}downloads and verifies {file}; it asks before anything runs with sudo",
+            choose_install()
+        ),
+        Remedy::UseBinDir { parked, .. } => format!(
+            "the pinned copy is already at {}: p puts {bin} first on PATH",
+            parked.display()
+        ),
+        Remedy::None if fd.status == Status::Overridden => format!(
+            "kept instead of {}{} (recorded in your overrides)",
+            fd.pinned,
+            fd.kept
+                .as_ref()
+                .and_then(|k| k.reason.as_ref())
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        _ => return render::hint(fd, r.outcome.as_ref(), &m.layout),
+    })
+}
+
+fn details(m: &Model, r: &Row, fd: &Finding, t: &Theme, lines: &mut Vec<Line<'static>>) {
+    // What the last apply did, in full (the row only says "failed").
+    if let Some(o) = &r.outcome {
+        lines.push(Line::from(Span::styled("Last apply", t.key())));
+        let text = match &o.done {
+            Done::Failed(e) => format!("✗ {}", render::apply_error(e)),
+            _ => render::outcome_word(o),
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  {text}"),
+            t.mark(if o.failed() { Mark::Bad } else { Mark::Good }),
+        )));
+    }
     lines.push(Line::from(Span::styled("Copies (in PATH order)", t.key())));
     match &fd.found {
         Some(s) => lines.push(Line::from(format!(
@@ -801,7 +910,18 @@ fn phase_line(m: &Model) -> String {
                 .count();
             let mut s = prefix.to_string();
             if m.phase == Phase::Done {
-                s.push_str(&format!("{installed} installed, {failed} failed. "));
+                s.push_str(&format!("{installed} installed"));
+                // Every failure by name (the reason is on its row and in its details).
+                let names: Vec<&str> = m
+                    .rows
+                    .iter()
+                    .filter(|r| r.outcome.as_ref().is_some_and(|o| o.failed()))
+                    .map(|r| r.tool.name())
+                    .collect();
+                if failed > 0 {
+                    s.push_str(&format!(", {failed} failed ({})", names.join(", ")));
+                }
+                s.push_str(". ");
             }
             if open == 0 {
                 s.push_str("Every tool is satisfied.");
@@ -1212,6 +1332,86 @@ mod tests {
     }
 
     #[test]
+    fn a_stalled_then_retried_download_says_so() {
+        let mut m = applying();
+        select(&mut m, Tool::Helm);
+        let at = |ms: u64| Duration::from_millis(ms);
+        // 8 MB arrived at 1.1 s; nothing since.
+        update(&mut m, Msg::Tick(at(2_500)));
+        assert!(!screen(&m, 120, 40).contains("stalled"));
+        update(&mut m, Msg::Tick(at(13_200)));
+        let s = screen(&m, 120, 40);
+        assert!(s.contains("stalled 12s"), "{s}");
+        assert!(s.contains("no data for 12 s"), "{s}");
+        update(
+            &mut m,
+            Msg::Progress(
+                Event::Retry {
+                    tool: Tool::Helm,
+                    attempt: 2,
+                    of: 3,
+                    error: "no data for 30 s".into(),
+                },
+                at(13_300),
+            ),
+        );
+        let s = screen(&m, 120, 40);
+        assert!(s.contains("2/3 retrying"), "{s}");
+        assert!(
+            s.contains("attempt 2 of 3 (the last one failed: no data for 30 s)"),
+            "{s}"
+        );
+        // The new attempt's bytes: no longer stalled, still attempt 2.
+        update(
+            &mut m,
+            Msg::Progress(
+                Event::Bytes {
+                    tool: Tool::Helm,
+                    done: 9_000_000,
+                    total: Some(16_000_000),
+                },
+                at(14_000),
+            ),
+        );
+        update(&mut m, Msg::Tick(at(14_100)));
+        let s = screen(&m, 120, 40);
+        assert!(!s.contains("stalled"), "{s}");
+        assert!(s.contains("attempt 2 of 3"), "{s}");
+    }
+
+    #[test]
+    fn failures_are_named_in_the_status_line_and_told_in_full_in_the_details() {
+        let mut m = done();
+        let s = screen(&m, 80, 24);
+        assert!(s.contains("1 failed (virtualbox)"), "{s}");
+        select(&mut m, Tool::Virtualbox);
+        key(&mut m, Key::Char('d'));
+        let s = screen(&m, 120, 40);
+        assert!(s.contains("Last apply"), "{s}");
+        let Some(Done::Failed(e)) = m.rows[1].outcome.as_ref().map(|o| o.done.clone()) else {
+            panic!("virtualbox did not fail in done()");
+        };
+        let full = render::apply_error(&e);
+        assert!(s.contains(&full[..full.len().min(60)]), "{full}\n{s}");
+    }
+
+    #[test]
+    fn hints_in_the_tui_are_keys_and_cut_columns_end_in_an_ellipsis() {
+        let mut m = ready();
+        for t in [Tool::Helm, Tool::Virtualbox, Tool::Minikube] {
+            select(&mut m, t);
+            let s = screen(&m, 120, 40);
+            let pane: String = s.lines().skip(9).collect::<Vec<_>>().join("\n");
+            assert!(
+                !pane.contains("aladdin-doctor "),
+                "{t}: a shell command in the TUI's hint:\n{s}"
+            );
+        }
+        let s = screen(&m, 80, 24);
+        assert!(s.contains("/usr/bin/dock…"), "{s}");
+    }
+
+    #[test]
     fn what_tools_print_is_shown_escaped() {
         let mut m = fresh();
         for t in Tool::ALL {
@@ -1264,6 +1464,7 @@ mod tests {
         let s = screen(&m, 79, 24);
         assert!(s.contains("at least 80×24"), "{s}");
         assert!(s.contains("79×24"), "{s}");
+        assert!(s.contains("--check"), "{s}");
         assert!(screen(&m, 80, 23).contains("80×23"));
         assert!(screen(&m, 80, 24).contains(" Tools "));
     }
