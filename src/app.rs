@@ -25,9 +25,15 @@ pub(crate) fn run(cli: Cli) -> u8 {
             tool,
             reason,
             clear,
+            not_needed,
         } => block_on(async move {
             let mut session = Session::open(ctx, &[tool], CacheUse::ReadWrite)?;
-            modes::keep::run(&mut session, tool, reason, clear).await
+            let what = match (clear, not_needed) {
+                (true, _) => modes::keep::What::Clear,
+                (_, true) => modes::keep::What::NotNeeded,
+                _ => modes::keep::What::Keep,
+            };
+            modes::keep::run(&mut session, tool, reason, what).await
         }),
         Mode::Check { format, cached } => block_on(async move {
             let cache = if cached {

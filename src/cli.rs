@@ -110,6 +110,15 @@ pub(crate) struct Common {
     #[arg(long, global = true, default_value = "1024", value_name = "BYTES_PER_SEC", value_parser = whole(0, 1 << 40))]
     pub(crate) min_speed: u64,
 
+    /// Colour the report: auto (on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces
+    /// it), always or never
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorArg,
+
+    /// Show on stderr what is run (probe commands, URLs, cache hits) and how long it takes
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
+
     /// The window --min-speed is averaged over
     #[arg(long, global = true, default_value = "60", value_name = "SECS", value_parser = secs(1.0, 3600.0))]
     pub(crate) min_speed_time: f64,
@@ -147,16 +156,20 @@ pub(crate) enum Command {
     Status,
     /// Re-hash every binary aladdin-doctor installed against its install receipt
     Verify,
-    /// Keep the version of TOOL that is installed now instead of the pin
+    /// Keep the version of TOOL that is installed now instead of the pin (or mark TOOL not needed)
     Override {
         /// docker, virtualbox, minikube, kubectl or helm
         tool: Tool,
         /// Why (shown in reports)
         #[arg(long, conflicts_with = "clear")]
         reason: Option<String>,
-        /// Forget the override: report the tool against its pin again
+        /// Forget the override (or the not-needed mark): report the tool against its pin again
         #[arg(long)]
         clear: bool,
+        /// This machine does not need TOOL (e.g. VirtualBox with minikube's docker driver): it
+        /// counts as satisfied whatever is installed, until --clear
+        #[arg(long, conflicts_with = "clear")]
+        not_needed: bool,
     },
     /// For the owners of versions.toml: update a pin, check every platform's downloads
     Pins {
@@ -202,6 +215,14 @@ pub(crate) enum PinsCommand {
         #[arg(long, value_delimiter = ',', value_name = "PLATFORM[,PLATFORM]")]
         platforms: Vec<Platform>,
     },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

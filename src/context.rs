@@ -28,6 +28,46 @@ pub(crate) struct Settings {
     pub(crate) no_cache: bool,
     /// `--cluster`: also check the local cluster.
     pub(crate) cluster: bool,
+    /// `--color`.
+    pub(crate) colour: ColourChoice,
+    /// `-v`: what is run, and timings, on stderr.
+    pub(crate) verbose: bool,
+}
+
+/// `--color WHEN`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ColourChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The colour-related variables, as read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ColourEnv {
+    /// `NO_COLOR` set and not empty (no-color.org).
+    pub(crate) no_color: bool,
+    /// `CLICOLOR_FORCE` set and not `0` (bixense.com/clicolors).
+    pub(crate) force: bool,
+    /// `CLICOLOR=0`.
+    pub(crate) clicolor_off: bool,
+    /// `TERM=dumb`.
+    pub(crate) term_dumb: bool,
+}
+
+/// Whether to colour a stream: the flag first, then the environment in the order of anstream's
+/// `AutoStream::choice` (rust-cli/anstyle, crates/anstream/src/auto.rs): NO_COLOR, then
+/// CLICOLOR_FORCE, then CLICOLOR=0, then whether the stream is a terminal that is not dumb.
+pub(crate) fn colour_for(choice: ColourChoice, env: ColourEnv, terminal: bool) -> bool {
+    match choice {
+        ColourChoice::Always => true,
+        ColourChoice::Never => false,
+        ColourChoice::Auto if env.no_color => false,
+        ColourChoice::Auto if env.force => true,
+        ColourChoice::Auto if env.clicolor_off => false,
+        ColourChoice::Auto => terminal && !env.term_dumb,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -44,8 +84,13 @@ pub(crate) struct Context {
     pub(crate) stdin_tty: bool,
     pub(crate) stdout_tty: bool,
     pub(crate) stderr_tty: bool,
-    /// Colour is allowed at all (NO_COLOR unset, TERM not dumb).
+    /// Colour is allowed at all, on a terminal (`--color`, NO_COLOR, CLICOLOR, TERM): the TUI's.
     pub(crate) colour_allowed: bool,
+    /// The report on stdout is coloured.
+    pub(crate) colour: bool,
+    /// The terminal's width when stdout is one (`COLUMNS`, else the terminal's own): long
+    /// lines of the text report are wrapped to it.
+    pub(crate) width: Option<usize>,
     pub(crate) shell: Option<String>,
     pub(crate) virtualbox_dirs: Vec<PathBuf>,
     pub(crate) fetch: Limits,
@@ -78,6 +123,45 @@ pub(crate) enum ContextError {
         "--mirror `{0}` is not a mirror: use an http:// or https:// URL, a file:// URL or a directory"
     )]
     Mirror(String),
+    #[error(
+        "{what} is `{value}`: only a leading `~/` (your home directory) is expanded, not `~user`; write the full path"
+    )]
+    Tilde { what: &'static str, value: String },
+}
+
+/// A path from a flag or a variable with a leading `~` or `~/` made your home directory, as a
+/// shell would have done had the value not been quoted (`ALADDIN_BIN="~/bin"`,
+/// `--bin-dir=~/bin`). `~user` is refused rather than guessed.
+pub(crate) fn expand_tilde(
+    p: &Path,
+    home: Option<&Path>,
+    what: &'static str,
+) -> Result<PathBuf, ContextError> {
+    let Some(s) = p.to_str() else {
+        return Ok(p.to_path_buf());
+    };
+    let Some(rest) = s.strip_prefix('~') else {
+        return Ok(p.to_path_buf());
+    };
+    let rest = if rest.is_empty() {
+        ""
+    } else if let Some(r) = rest
+        .strip_prefix('/')
+        .or_else(|| cfg!(windows).then(|| rest.strip_prefix('\\')).flatten())
+    {
+        r
+    } else {
+        return Err(ContextError::Tilde {
+            what,
+            value: s.to_string(),
+        });
+    };
+    let home = home.ok_or(ContextError::NoHome)?;
+    Ok(if rest.is_empty() {
+        home.to_path_buf()
+    } else {
+        home.join(rest)
+    })
 }
 
 /// The `--mirror` base: an http(s) or `file://` URL as given; a directory (relative to `cwd`)
@@ -125,8 +209,9 @@ impl Context {
         let home = base.as_ref().map(|b| b.home_dir().to_path_buf());
         let project = directories::ProjectDirs::from("dev", "aladdin", "aladdin-doctor");
 
+        let tilde = |p: &Path, what| expand_tilde(p, home.as_deref(), what);
         let bin_dir = match &settings.bin_dir {
-            Some(d) => absolute(d.clone()),
+            Some(d) => absolute(tilde(d, "--bin-dir (or ALADDIN_BIN)")?),
             None => home
                 .as_ref()
                 .ok_or(ContextError::NoHome)?
@@ -141,7 +226,7 @@ impl Context {
             });
         }
         let config_dir = match var("ALADDIN_DOCTOR_CONFIG_DIR") {
-            Some(d) => absolute(d.into()),
+            Some(d) => absolute(tilde(Path::new(&d), "ALADDIN_DOCTOR_CONFIG_DIR")?),
             None => project
                 .as_ref()
                 .ok_or(ContextError::NoHome)?
@@ -149,7 +234,7 @@ impl Context {
                 .to_path_buf(),
         };
         let cache_dir = match var("ALADDIN_DOCTOR_CACHE_DIR") {
-            Some(d) => absolute(d.into()),
+            Some(d) => absolute(tilde(Path::new(&d), "ALADDIN_DOCTOR_CACHE_DIR")?),
             None => project
                 .as_ref()
                 .ok_or(ContextError::NoHome)?
@@ -158,7 +243,7 @@ impl Context {
         };
 
         let state_dir = match var("ALADDIN_DOCTOR_STATE_DIR") {
-            Some(d) => absolute(d.into()),
+            Some(d) => absolute(tilde(Path::new(&d), "ALADDIN_DOCTOR_STATE_DIR")?),
             None => {
                 let p = project.as_ref().ok_or(ContextError::NoHome)?;
                 p.state_dir()
@@ -180,7 +265,26 @@ impl Context {
             Vec::new()
         };
 
-        let term_dumb = var("TERM").is_some_and(|t| t == "dumb");
+        let is = |k: &str, v: &str| var(k).is_some_and(|t| t == v);
+        let colour_env = ColourEnv {
+            no_color: var("NO_COLOR").is_some(),
+            force: var("CLICOLOR_FORCE").is_some() && !is("CLICOLOR_FORCE", "0"),
+            clicolor_off: is("CLICOLOR", "0"),
+            term_dumb: is("TERM", "dumb"),
+        };
+        let stdout_tty = std::io::stdout().is_terminal();
+        let width = stdout_tty
+            .then(|| {
+                var("COLUMNS")
+                    .and_then(|c| c.to_str()?.trim().parse::<usize>().ok())
+                    .or_else(|| {
+                        crossterm::terminal::size()
+                            .ok()
+                            .map(|(w, _)| usize::from(w))
+                    })
+            })
+            .flatten()
+            .filter(|w| *w >= 20);
         Ok(Context {
             platform,
             path_entries,
@@ -188,16 +292,31 @@ impl Context {
             config_dir,
             cache_dir,
             state_dir,
-            manifest_path: settings.manifest.clone().map(absolute),
+            manifest_path: settings
+                .manifest
+                .as_deref()
+                .map(|m| tilde(m, "--manifest (or ALADDIN_DOCTOR_MANIFEST)").map(absolute))
+                .transpose()?,
             mirror: settings
                 .mirror
                 .as_deref()
-                .map(|m| mirror_base(m, &cwd))
+                .map(|m| {
+                    let m = if m.starts_with('~') {
+                        tilde(Path::new(m), "--mirror (or ALADDIN_DOCTOR_MIRROR)")?
+                            .to_string_lossy()
+                            .into_owned()
+                    } else {
+                        m.to_string()
+                    };
+                    mirror_base(&m, &cwd)
+                })
                 .transpose()?,
             stdin_tty: std::io::stdin().is_terminal(),
-            stdout_tty: std::io::stdout().is_terminal(),
+            stdout_tty,
             stderr_tty: std::io::stderr().is_terminal(),
-            colour_allowed: var("NO_COLOR").is_none() && !term_dumb,
+            colour_allowed: colour_for(settings.colour, colour_env, true),
+            colour: colour_for(settings.colour, colour_env, stdout_tty),
+            width,
             shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
             virtualbox_dirs,
             fetch: settings.fetch,
@@ -257,6 +376,8 @@ impl Context {
             stdout_tty: false,
             stderr_tty: false,
             colour_allowed: false,
+            colour: false,
+            width: None,
             shell: None,
             virtualbox_dirs: Vec::new(),
             fetch: Limits {
@@ -277,6 +398,58 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
+        use ColourChoice::*;
+        let env = ColourEnv::default();
+        assert!(colour_for(Auto, env, true));
+        assert!(!colour_for(Auto, env, false), "not on a pipe");
+        assert!(colour_for(Always, env, false));
+        let no_color = ColourEnv {
+            no_color: true,
+            force: true,
+            ..env
+        };
+        assert!(
+            !colour_for(Auto, no_color, true),
+            "NO_COLOR beats CLICOLOR_FORCE"
+        );
+        assert!(colour_for(Always, no_color, true), "the flag beats both");
+        let force = ColourEnv { force: true, ..env };
+        assert!(colour_for(Auto, force, false), "CLICOLOR_FORCE on a pipe");
+        let dumb = ColourEnv {
+            term_dumb: true,
+            ..env
+        };
+        assert!(!colour_for(Auto, dumb, true));
+        let off = ColourEnv {
+            clicolor_off: true,
+            ..env
+        };
+        assert!(!colour_for(Auto, off, true));
+        assert!(!colour_for(Never, force, true));
+    }
+
+    #[test]
+    fn a_leading_tilde_is_home_and_tilde_user_is_refused() {
+        let home = Path::new("/home/u");
+        let x = |p: &str| expand_tilde(Path::new(p), Some(home), "ALADDIN_BIN");
+        assert_eq!(
+            x("~/.aladdin/bin").unwrap(),
+            Path::new("/home/u/.aladdin/bin")
+        );
+        assert_eq!(x("~").unwrap(), home);
+        assert_eq!(x("/opt/~/bin").unwrap(), Path::new("/opt/~/bin"));
+        assert_eq!(x("bin~").unwrap(), Path::new("bin~"));
+        let e = x("~bob/bin").unwrap_err();
+        assert!(matches!(e, ContextError::Tilde { .. }));
+        assert!(e.to_string().contains("ALADDIN_BIN is `~bob/bin`"), "{e}");
+        assert!(matches!(
+            expand_tilde(Path::new("~/x"), None, "ALADDIN_BIN"),
+            Err(ContextError::NoHome)
+        ));
+    }
 
     #[test]
     fn a_mirror_directory_becomes_a_file_url() {

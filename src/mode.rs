@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, FormatArg, PinsCommand, ShellArg};
-use crate::context::Settings;
+use crate::cli::{Cli, ColorArg, Command, FormatArg, PinsCommand, ShellArg};
+use crate::context::{ColourChoice, Settings};
 use crate::core::envline::Shell;
 use crate::core::report::Format;
 use crate::core::tool::Tool;
@@ -39,6 +39,7 @@ pub(crate) enum Mode {
         tool: Tool,
         reason: Option<String>,
         clear: bool,
+        not_needed: bool,
     },
     PinsUpdate(UpdateOptions),
     PinsCheck(CheckOptions),
@@ -74,10 +75,12 @@ impl Choice {
                 tool,
                 reason,
                 clear,
+                not_needed,
             }) => Mode::Override {
                 tool,
                 reason,
                 clear,
+                not_needed,
             },
             Some(Command::Pins {
                 command:
@@ -142,6 +145,12 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
         probe_timeout: cli.common.probe_timeout.map(Duration::from_secs_f64),
         no_cache: cli.common.no_cache,
         cluster: cli.common.cluster,
+        colour: match cli.common.color {
+            ColorArg::Auto => ColourChoice::Auto,
+            ColorArg::Always => ColourChoice::Always,
+            ColorArg::Never => ColourChoice::Never,
+        },
+        verbose: cli.common.verbose,
     };
     let choice = Choice {
         command: cli.command,

@@ -7,10 +7,11 @@ use crate::cancel::Cancel;
 use crate::cluster::{ClusterRun, fix};
 use crate::context::Context;
 use crate::core::diagnose::{self, Finding, Layout};
+use crate::core::inert::inert_lines;
 use crate::core::manifest::Manifest;
 use crate::core::observation::Observation;
 use crate::core::outcome::Outcome;
-use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::overrides::{NotNeeded, OverrideEntry, Overrides};
 use crate::core::report::Format;
 use crate::core::report::{self, Header};
 use crate::core::tool::Tool;
@@ -90,8 +91,10 @@ impl Session {
             )));
         }
         let manifest = load_manifest(&ctx)?;
-        let (overrides_text, overrides) = load_overrides(&ctx)?;
         let tools = selected_tools(&manifest, only)?;
+        let (overrides_text, overrides) = load_overrides(&ctx)?;
+        usable(&overrides, &tools)?;
+        warn_ignored(&overrides);
         Ok(Session {
             ctx,
             manifest,
@@ -186,6 +189,7 @@ impl Session {
     /// Reads the overrides file again; true when another process changed it.
     pub(crate) fn reload_overrides(&mut self) -> Result<bool, Fatal> {
         let (text, overrides) = load_overrides(&self.ctx)?;
+        usable(&overrides, &self.tools)?;
         let changed = text != self.overrides_text;
         self.overrides_text = text;
         self.overrides = overrides;
@@ -203,6 +207,22 @@ impl Session {
             Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string());
         self.edit_overrides(|text| Some(Overrides::with_entry(text, tool, &entry)))?;
         Ok(entry)
+    }
+
+    /// Marks `tool` not needed (stamped now) in the overrides file, replacing a kept version.
+    pub(crate) fn save_not_needed(
+        &mut self,
+        tool: Tool,
+        reason: Option<String>,
+    ) -> Result<(), Fatal> {
+        let mark = NotNeeded {
+            reason,
+            recorded: Some(
+                humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            ),
+        };
+        self.edit_overrides(|text| Some(Overrides::with_not_needed(text, tool, &mark)))?;
+        Ok(())
     }
 
     /// Forgets `tool`'s override; false when it had none.
@@ -225,6 +245,10 @@ impl Session {
             )));
         }
         self.reload_overrides()?;
+        // An edit rewrites the whole file: never while any part of it is broken.
+        if let Some(e) = self.overrides.error_for(None) {
+            return Err(Fatal(e.to_string()));
+        }
         let Some(text) = edit(&self.overrides_text) else {
             return Ok(false);
         };
@@ -259,7 +283,10 @@ impl Session {
                 outcomes,
                 cluster,
                 &header,
-                self.ctx.stdout_tty && self.ctx.colour_allowed,
+                report::Style {
+                    colour: self.ctx.colour,
+                    width: self.ctx.width,
+                },
             ),
         }
     }
@@ -399,8 +426,36 @@ fn load_overrides(ctx: &Context) -> Result<(String, Overrides), Fatal> {
             )));
         }
     };
-    let parsed = Overrides::parse(&text, &path.display().to_string())?;
+    let parsed = Overrides::read(&text, &path.display().to_string());
     Ok((text, parsed))
+}
+
+/// The overrides stop a run only where a broken entry concerns one of `tools` (or cannot be
+/// told apart from them); the broken entries of other tools are named on stderr and ignored.
+fn usable(overrides: &Overrides, tools: &[Tool]) -> Result<(), Fatal> {
+    match overrides.error_for(Some(tools)) {
+        Some(e) => Err(Fatal(e.to_string())),
+        None => Ok(()),
+    }
+}
+
+fn warn_ignored(overrides: &Overrides) {
+    let mut err = io::stderr().lock();
+    for p in &overrides.problems {
+        let _ = writeln!(
+            err,
+            "{}",
+            inert_lines(&format!(
+                "warning: {}:{}:{}: {}: {}; ignored, since this run does not look at {}",
+                overrides.source,
+                p.problem.line,
+                p.problem.col,
+                p.problem.key,
+                p.problem.message,
+                p.tool.map_or("it", |t| t.name())
+            ))
+        );
+    }
 }
 
 /// The tools to look at: the manifest's, narrowed by `--only`.

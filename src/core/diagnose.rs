@@ -12,7 +12,7 @@ use crate::core::observation::{
     AsUser, CannotRun, Copy, CopyState, Observation, Origin, ProbeFailure, RawOutput, Warning,
     WarningKind,
 };
-use crate::core::overrides::{OverrideEntry, Overrides};
+use crate::core::overrides::{ForTool, NotNeeded, OverrideEntry, Overrides};
 use crate::core::receipt::Change;
 use crate::core::tool::{Platform, Tool};
 
@@ -35,6 +35,9 @@ pub(crate) enum Status {
     Overridden,
     /// A binary the doctor installed has changed since (its install receipt no longer matches).
     Modified,
+    /// The user marked the tool not needed (`override TOOL --not-needed`).
+    #[serde(rename = "not_needed")]
+    NotNeeded,
 }
 
 impl Status {
@@ -46,6 +49,7 @@ impl Status {
             Status::Unknown => "unknown",
             Status::Overridden => "overridden",
             Status::Modified => "modified",
+            Status::NotNeeded => "not needed",
         }
     }
 }
@@ -180,12 +184,17 @@ pub(crate) struct Finding {
     pub(crate) notes: Vec<Note>,
     /// The override that made this row `overridden`.
     pub(crate) kept: Option<OverrideEntry>,
+    /// The mark that made this row `not_needed`.
+    pub(crate) not_needed: Option<NotNeeded>,
 }
 
 impl Finding {
     /// Nothing remains to be done for this tool.
     pub(crate) fn satisfied(&self) -> bool {
-        matches!(self.status, Status::Ok | Status::Overridden) && self.remedy == Remedy::None
+        matches!(
+            self.status,
+            Status::Ok | Status::Overridden | Status::NotNeeded
+        ) && self.remedy == Remedy::None
     }
 
     pub(crate) fn fix(&self) -> Option<Fix> {
@@ -209,7 +218,12 @@ pub(crate) fn diagnose(
         .iter()
         .filter_map(|spec| {
             let obs = observations.iter().find(|o| o.tool == spec.tool)?;
-            Some(diagnose_tool(spec, obs, overrides.get(spec.tool), layout))
+            Some(diagnose_tool(
+                spec,
+                obs,
+                overrides.for_tool(spec.tool),
+                layout,
+            ))
         })
         .collect()
 }
@@ -217,9 +231,10 @@ pub(crate) fn diagnose(
 pub(crate) fn diagnose_tool(
     spec: &ToolSpec,
     obs: &Observation,
-    entry: Option<&OverrideEntry>,
+    said: ForTool<'_>,
     layout: &Layout,
 ) -> Finding {
+    let entry = said.keep;
     let pinned = spec.pin_display();
     let effective = obs.effective();
     let seen = |c: &Copy| to_seen(spec, c, effective.is_some_and(|e| e.path == c.path));
@@ -238,6 +253,7 @@ pub(crate) fn diagnose_tool(
         .and_then(|(f, v)| entry.filter(|e| e.applies(&pinned, &f.path, v)))
         .cloned();
     let status = match &found {
+        _ if said.not_needed.is_some() => Status::NotNeeded,
         None => Status::Missing,
         Some(f) if f.modified.is_some() => Status::Modified,
         Some(f) if f.version.is_none() => Status::Unknown,
@@ -257,6 +273,7 @@ pub(crate) fn diagnose_tool(
         others,
         notes,
         kept,
+        not_needed: said.not_needed.cloned(),
     }
 }
 
@@ -326,7 +343,7 @@ fn remedy(
     match status {
         Status::Ok if blocked => return Remedy::RepairVirtualbox,
         Status::Ok if breaks.is_some() => return breaks.expect("checked"),
-        Status::Ok | Status::Overridden => return Remedy::None,
+        Status::Ok | Status::Overridden | Status::NotNeeded => return Remedy::None,
         Status::Drift | Status::Missing | Status::Unknown | Status::Modified => {}
     }
     if let Some(c) = effective
@@ -470,7 +487,10 @@ pub(crate) mod tests {
         diagnose_tool(
             m.get(tool).unwrap(),
             &Observation { tool, copies },
-            entry,
+            ForTool {
+                keep: entry,
+                not_needed: None,
+            },
             layout,
         )
     }

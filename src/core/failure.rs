@@ -10,6 +10,9 @@ use crate::core::manifest::ArchiveKind;
 use crate::core::mirror::LayoutError;
 use crate::core::tool::Tool;
 
+/// Attempts per transfer (the first one included).
+pub(crate) const ATTEMPTS: u32 = 3;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct FetchError {
     /// The URL the request went to (after `--mirror`).

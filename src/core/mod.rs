@@ -26,3 +26,4 @@ pub(crate) mod tool;
 pub(crate) mod upstream;
 pub(crate) mod vbox;
 pub(crate) mod version;
+pub(crate) mod wrap;

@@ -152,6 +152,20 @@ impl Outcome {
     pub(crate) fn failed(&self) -> bool {
         matches!(self.done, Done::Failed(_))
     }
+
+    /// The download that never reached its host: its name did not resolve, or no connection
+    /// could be made (offline, or a network that needs a proxy).
+    pub(crate) fn unreachable(&self) -> Option<&FetchError> {
+        use crate::core::failure::FetchErrorKind as K;
+        match &self.done {
+            Done::Failed(ApplyError::Fetch(f))
+                if matches!(f.kind, K::Dns { .. } | K::Connect { .. }) =>
+            {
+                Some(f)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A stable name for what failed, for the JSON report's `error_kind`.

@@ -2,6 +2,7 @@
 //! the one place they become sentences, for the text report, the JSON `hint` and the TUI.
 
 use crate::core::diagnose::{Finding, Layout, Note, PathFix, Remedy, SeenError, Stale, Status};
+use crate::core::failure::{FetchError, FetchErrorKind, InstallError, IoProblem, TlsProblem};
 use crate::core::isolation::Source;
 use crate::core::observation::WarningKind;
 use crate::core::outcome::{ApplyError, BinDirProblem, Done, Outcome, Refusal, Rollback};
@@ -30,6 +31,8 @@ pub(crate) fn hint(f: &Finding, outcome: Option<&Outcome>, layout: &Layout) -> O
                     *sudo_allowed,
                 ));
             }
+            // The next step comes from what failed: never "run --fix" after a failed --fix.
+            Done::Failed(e) => return Some(failure_hint(f.tool, e, layout)),
             _ => {}
         }
     }
@@ -52,6 +55,14 @@ fn remedy_hint(f: &Finding, layout: &Layout) -> Option<String> {
             f.kept
                 .as_ref()
                 .and_then(|k| k.reason.as_ref())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+        Remedy::None if f.status == Status::NotNeeded => format!(
+            "marked not needed{}; undo with `aladdin-doctor override {tool} --clear`",
+            f.not_needed
+                .as_ref()
+                .and_then(|n| n.reason.as_ref())
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         ),
@@ -326,6 +337,149 @@ pub(crate) fn apply_error(e: &ApplyError) -> String {
     }
 }
 
+/// The host of a URL (`dl.k8s.io`, `127.0.0.1:8080`), for messages.
+pub(crate) fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    host.rsplit_once('@').map_or(host, |(_, h)| h)
+}
+
+/// The one summary of downloads that could not reach their hosts (`hosts` deduplicated, in
+/// order); said once, however many tools it stopped.
+pub(crate) fn no_network(hosts: &[&str]) -> String {
+    format!(
+        "no network: could not reach {}; use --mirror URL (a mirror server or a directory) or set HTTPS_PROXY",
+        hosts.join(", ")
+    )
+}
+
+/// What stopped a download that never reached its host (a name that does not resolve, a
+/// connection that cannot be made), in a few words.
+pub(crate) fn unreachable(f: &FetchError) -> String {
+    match &f.kind {
+        FetchErrorKind::Dns { .. } => format!("cannot resolve {}", host_of(&f.url)),
+        _ => format!("cannot connect to {}", host_of(&f.url)),
+    }
+}
+
+/// The next step after `e` stopped `tool`'s install: from the kind of failure, never "run
+/// --fix" again.
+pub(crate) fn failure_hint(tool: Tool, e: &ApplyError, layout: &Layout) -> String {
+    match e {
+        ApplyError::Fetch(f) => fetch_hint(tool, f, layout),
+        ApplyError::Install { error, .. } => match error {
+            InstallError::Io { path, problem, .. } => io_hint(path, *problem, layout),
+            InstallError::Hostile(_)
+            | InstallError::Damaged { .. }
+            | InstallError::Truncated { .. } => format!(
+                "the archive served for {tool} cannot be installed safely and nothing was installed: tell the owners of versions.toml (its `url` for {tool})"
+            ),
+            InstallError::MemberMissing { .. }
+            | InstallError::NotAFile { .. }
+            | InstallError::NoMember(_) => format!(
+                "versions.toml's `path` for {tool} does not name the binary in the archive: correct it (or ask the owners of versions.toml)"
+            ),
+            InstallError::Cancelled => "interrupted before anything was installed".into(),
+        },
+        ApplyError::BinDir { .. } => {
+            "fix the bin dir as said, or install elsewhere with --bin-dir DIR or ALADDIN_BIN".into()
+        }
+        ApplyError::Reprobe { pin, .. } => format!(
+            "the release versions.toml points to does not report {pin}: check `version` and `url` of {tool} in versions.toml"
+        ),
+        ApplyError::Lock(_) => "wait for the other aladdin-doctor to finish".into(),
+        ApplyError::Setup { .. } => {
+            "fix the HTTPS setup named above (SSL_CERT_FILE), then try again".into()
+        }
+        ApplyError::Overrides { .. } => "fix the overrides file named above".into(),
+        ApplyError::Privileged(_) => format!(
+            "the {tool} installer is verified; run the command that failed by hand in a terminal to see why"
+        ),
+        ApplyError::Internal { .. } => {
+            "this is a bug in aladdin-doctor: please report it with the message above".into()
+        }
+    }
+}
+
+fn fetch_hint(tool: Tool, f: &FetchError, layout: &Layout) -> String {
+    use FetchErrorKind as K;
+    let host = host_of(&f.url);
+    match &f.kind {
+        K::Dns { .. } | K::Connect { .. } => no_network(&[host]),
+        K::ProxyAuth => {
+            "give the proxy its credentials: HTTPS_PROXY=http://user:pass@host:port".into()
+        }
+        K::Tls {
+            problem: TlsProblem::UnknownIssuer,
+            ..
+        } => "if a corporate proxy intercepts TLS, install its CA in the system trust store or point SSL_CERT_FILE at it; or use --mirror URL".into(),
+        K::Tls {
+            problem: TlsProblem::NameMismatch,
+            ..
+        } => format!(
+            "the certificate {host} presented is made out to another name: check --mirror and HTTPS_PROXY"
+        ),
+        K::Tls { .. } => format!("TLS with {host} failed: check HTTPS_PROXY, or use --mirror URL"),
+        K::Html => "sign in to the network first (hotel or guest Wi-Fi), or set HTTPS_PROXY; or use --mirror URL".into(),
+        K::NotFound { .. } => format!(
+            "{host} has no such file: check `version` and `url` of {tool} in versions.toml; a --mirror may lack it (`aladdin-doctor mirror DIR` builds a complete one)"
+        ),
+        K::Client { status } => format!(
+            "{host} refused the download (HTTP {status}): check that you may reach it (HTTPS_PROXY), or use --mirror URL"
+        ),
+        K::Server { .. }
+        | K::Stalled { .. }
+        | K::Closed { .. }
+        | K::BadResume
+        | K::Transport { .. }
+        | K::TooSlow { .. } => format!(
+            "{host} failed {} times: try again later, or use --mirror URL; a partial download is kept and resumed",
+            crate::core::failure::ATTEMPTS
+        ),
+        K::TooManyRedirects | K::InsecureRedirect { .. } => format!(
+            "{host} redirects where it should not: check HTTPS_PROXY, or use --mirror URL"
+        ),
+        K::TooLarge { .. } => {
+            "if the release really is that large, raise the limit with --max-download MIB".into()
+        }
+        K::ChecksumMissing { .. }
+        | K::ChecksumUnusable(_)
+        | K::ChecksumTooLarge { .. }
+        | K::ChecksumNotText => format!(
+            "pin the sha256 under [tools.{tool}.sha256] in versions.toml (`aladdin-doctor pins update {tool} VERSION` fills it in), or check the version"
+        ),
+        K::HashMismatch { .. } => format!(
+            "nothing was installed: a download that does not match its checksum must not be used; a proxy that rewrites downloads does this, and so does a file replaced upstream: tell the owners of versions.toml if it persists ({tool})"
+        ),
+        K::Io { path, problem, .. } => io_hint(path, *problem, layout),
+        K::Local { .. } => {
+            "complete the mirror with `aladdin-doctor mirror DIR`, or drop --mirror".into()
+        }
+    }
+}
+
+/// A file that could not be written: where it is and the flag or variable that moves it.
+fn io_hint(path: &std::path::Path, problem: IoProblem, layout: &Layout) -> String {
+    let (what, moved_by) = if path.starts_with(&layout.bin_dir) {
+        ("the bin dir", "--bin-dir DIR or ALADDIN_BIN")
+    } else {
+        ("the download cache", "ALADDIN_DOCTOR_CACHE_DIR")
+    };
+    let path = path.display();
+    match problem {
+        IoProblem::DiskFull => {
+            format!("the disk holding {path} is full: free space, or move {what} with {moved_by}")
+        }
+        IoProblem::Permission => format!(
+            "{path} may not be written (permission denied): fix its permissions, or move {what} with {moved_by}"
+        ),
+        IoProblem::ReadOnly => {
+            format!("{path} is on a read-only file system: move {what} with {moved_by}")
+        }
+        IoProblem::Other => format!("{path} could not be written: move {what} with {moved_by}"),
+    }
+}
+
 /// VirtualBox once its installer is verified: the commands, and what stops them.
 pub(crate) fn installer_hint(
     layout: &Layout,
@@ -358,7 +512,7 @@ pub(crate) fn status_line(f: &Finding) -> String {
         Some(s) => s.version.clone().unwrap_or_else(|| "unreadable".into()),
     };
     let what = match f.status {
-        Status::Ok | Status::Overridden => "needs attention",
+        Status::Ok | Status::Overridden | Status::NotNeeded => "needs attention",
         s => s.word(),
     };
     let command = match &f.remedy {

@@ -7,10 +7,12 @@ use serde::Serialize;
 
 use crate::cluster::render::Rendered;
 use crate::cluster::rows::RowStatus;
-use crate::core::diagnose::{Finding, Fix, Layout, Remedy, Seen, SeenError, Status};
+use crate::core::diagnose::{Finding, Fix, Layout, Note, Remedy, Seen, SeenError, Status};
+use crate::core::failure::FetchError;
 use crate::core::inert::inert;
 use crate::core::outcome::{Done, Outcome};
 use crate::core::render;
+use crate::core::wrap;
 
 /// How a report is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub(crate) enum Mark {
 impl Mark {
     pub(crate) fn of(f: &Finding) -> Mark {
         match f.status {
-            Status::Ok | Status::Overridden if f.fix().is_none() => Mark::Good,
+            Status::Ok | Status::Overridden | Status::NotNeeded if f.fix().is_none() => Mark::Good,
             Status::Missing => Mark::Bad,
             _ => Mark::Warn,
         }
@@ -93,14 +95,23 @@ fn outcome_of<'a>(outcomes: &'a [Outcome], f: &Finding) -> Option<&'a Outcome> {
 
 /// How many of a failed cluster fix's last lines the text report shows (JSON has them all).
 const CLUSTER_OUTPUT_LINES: usize = 6;
+/// How the text report is laid out: colour (decided by the context: `--color`, `NO_COLOR`,
+/// `CLICOLOR_FORCE`, a terminal) and the terminal's width to wrap long lines to (None: off a
+/// terminal, nothing is wrapped).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Style {
+    pub(crate) colour: bool,
+    pub(crate) width: Option<usize>,
+}
 
 pub(crate) fn text(
     findings: &[Finding],
     outcomes: &[Outcome],
     cluster: Option<&[Rendered]>,
     header: &Header,
-    colour: bool,
+    style: Style,
 ) -> String {
+    let colour = style.colour;
     let paint = |mark: Mark, s: &str| {
         if colour {
             format!("{}{s}{RESET}", mark.colour())
@@ -113,6 +124,23 @@ pub(crate) fn text(
             format!("{DIM}{s}{RESET}")
         } else {
             s.to_string()
+        }
+    };
+    // A detail line, wrapped to the terminal with its continuation lines under its text.
+    let detail = |out: &mut String, line: &str| {
+        let line = inert(line);
+        match style.width {
+            Some(w) if line.chars().count() + 4 > w => {
+                let (lead, rest) = line.split_at(line.find(' ').map_or(0, |i| i + 1));
+                let first = format!("    {lead}");
+                let indent = " ".repeat(4 + lead.chars().count());
+                for l in wrap::wrap(rest, w, &first, &indent) {
+                    let _ = writeln!(out, "{}", l.trim_end());
+                }
+            }
+            _ => {
+                let _ = writeln!(out, "    {line}");
+            }
         }
     };
     let mut out = String::new();
@@ -133,6 +161,12 @@ pub(crate) fn text(
         ))
     );
     let _ = writeln!(out);
+
+    // Downloads that never reached their host are said once, at the end, for every tool.
+    let unreachable: Vec<(&Finding, &FetchError)> = findings
+        .iter()
+        .filter_map(|f| Some((f, outcome_of(outcomes, f).and_then(Outcome::unreachable)?)))
+        .collect();
 
     let found_w = findings
         .iter()
@@ -158,8 +192,17 @@ pub(crate) fn text(
             path
         );
         let _ = writeln!(out, "{}", row.trim_end());
-        for line in detail_lines(f, outcome_of(outcomes, f), l) {
-            let _ = writeln!(out, "    {}", inert(&line));
+        let lines = match unreachable.iter().find(|(u, _)| u.tool == f.tool) {
+            Some((_, e)) => {
+                let mut lines = detail_lines(f, None, l);
+                lines.retain(|line| !line.starts_with('→'));
+                lines.push(format!("• not installed: {}", render::unreachable(e)));
+                lines
+            }
+            None => detail_lines(f, outcome_of(outcomes, f), l),
+        };
+        for line in lines {
+            detail(&mut out, &line);
         }
     }
 
@@ -237,14 +280,13 @@ pub(crate) fn text(
             out,
             "{} {}",
             paint(Mark::Good, "✓"),
-            if total == 1 {
-                "The tool is as pinned.".to_string()
-            } else {
-                format!("All {total} tools are as pinned.")
-            }
+            satisfied_summary(findings)
         );
     } else {
-        let installable = findings.iter().any(|f| f.fix() == Some(Fix::Install));
+        // `--fix` is suggested only for what it has not just tried.
+        let installable = findings
+            .iter()
+            .any(|f| f.fix() == Some(Fix::Install) && outcome_of(outcomes, f).is_none());
         let _ = writeln!(
             out,
             "{} {bad} of {total} tool{} need{} attention{}",
@@ -258,7 +300,80 @@ pub(crate) fn text(
             }
         );
     }
+    if !unreachable.is_empty() {
+        let mut hosts: Vec<&str> = Vec::new();
+        for (_, e) in &unreachable {
+            let h = render::host_of(&e.url);
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
+        }
+        let tools: Vec<&str> = unreachable.iter().map(|(f, _)| f.tool.name()).collect();
+        let line = format!(
+            "{} not installed: {}",
+            tools.join(", "),
+            render::no_network(&hosts)
+        );
+        match style.width {
+            Some(w) => {
+                for l in wrap::wrap(
+                    &inert(&line),
+                    w,
+                    &format!("{} ", paint(Mark::Bad, "✗")),
+                    "  ",
+                ) {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
+            None => {
+                let _ = writeln!(out, "{} {}", paint(Mark::Bad, "✗"), inert(&line));
+            }
+        }
+    }
     out
+}
+
+/// The last line when every tool is satisfied: how, so that an override or a tool marked not
+/// needed is never summarised as "as pinned".
+fn satisfied_summary(findings: &[Finding]) -> String {
+    let total = findings.len();
+    let accepted = |f: &Finding| f.notes.iter().any(|n| matches!(n, Note::Accepted { .. }));
+    let group = |pick: &dyn Fn(&Finding) -> bool| -> Vec<&'static str> {
+        findings
+            .iter()
+            .filter(|f| pick(f))
+            .map(|f| f.tool.name())
+            .collect()
+    };
+    let pinned = group(&|f| f.status == Status::Ok && !accepted(f));
+    let accepted = group(&|f| f.status == Status::Ok && accepted(f));
+    let overridden = group(&|f| f.status == Status::Overridden);
+    let not_needed = group(&|f| f.status == Status::NotNeeded);
+    if pinned.len() == total {
+        return if total == 1 {
+            "The tool is as pinned.".to_string()
+        } else {
+            format!("All {total} tools are as pinned.")
+        };
+    }
+    let mut parts = Vec::new();
+    if !pinned.is_empty() {
+        parts.push(format!("{} as pinned", pinned.len()));
+    }
+    for (names, word) in [
+        (accepted, "accepted"),
+        (overridden, "overridden"),
+        (not_needed, "not needed"),
+    ] {
+        if !names.is_empty() {
+            parts.push(format!("{} {word} ({})", names.len(), names.join(", ")));
+        }
+    }
+    if total == 1 {
+        format!("The tool is satisfied: {}.", parts.join(", "))
+    } else {
+        format!("All {total} tools are satisfied: {}.", parts.join(", "))
+    }
 }
 
 fn found_text(f: &Finding) -> String {
@@ -345,6 +460,8 @@ struct JsonTool<'a> {
     notes: Vec<String>,
     #[serde(rename = "override")]
     kept: Option<JsonOverride<'a>>,
+    /// `override TOOL --not-needed`: the mark, when the tool is `not_needed`.
+    not_needed: Option<JsonNotNeeded<'a>>,
     /// What `--fix` (or the TUI) did; absent for `--check`.
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<JsonOutcome>,
@@ -358,6 +475,12 @@ struct JsonOther<'a> {
     error_kind: Option<&'static str>,
     in_bin_dir: bool,
     satisfies: bool,
+}
+
+#[derive(Serialize)]
+struct JsonNotNeeded<'a> {
+    reason: Option<&'a str>,
+    recorded: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -485,6 +608,10 @@ pub(crate) fn json(
                         reason: k.reason.as_deref(),
                         recorded: k.recorded.as_deref(),
                     }),
+                    not_needed: f.not_needed.as_ref().map(|n| JsonNotNeeded {
+                        reason: n.reason.as_deref(),
+                        recorded: n.recorded.as_deref(),
+                    }),
                     outcome: outcome.map(json_outcome),
                 }
             })
@@ -576,13 +703,22 @@ mod tests {
     #[test]
     fn text_report() {
         let (f, h) = findings();
-        insta::assert_snapshot!(text(&f, &[], None, &h, false));
+        insta::assert_snapshot!(text(&f, &[], None, &h, Style::default()));
     }
 
     #[test]
     fn text_report_colour_only_when_asked_and_never_alone() {
         let (f, h) = findings();
-        let coloured = text(&f, &[], None, &h, true);
+        let coloured = text(
+            &f,
+            &[],
+            None,
+            &h,
+            Style {
+                colour: true,
+                width: None,
+            },
+        );
         assert!(coloured.contains("\x1b[31m✗\x1b[0m"));
         assert!(coloured.contains("\x1b[32m✓\x1b[0m"));
         // Strip the escapes: the same words and marks remain.
@@ -599,7 +735,7 @@ mod tests {
                 plain.push(c);
             }
         }
-        assert_eq!(plain, text(&f, &[], None, &h, false));
+        assert_eq!(plain, text(&f, &[], None, &h, Style::default()));
     }
 
     #[test]
@@ -637,7 +773,16 @@ mod tests {
             manifest: format!("/tmp/{evil}/versions.toml"),
         };
         for colour in [false, true] {
-            let t = text(&f, &[], None, &h, colour);
+            let t = text(
+                &f,
+                &[],
+                None,
+                &h,
+                Style {
+                    colour,
+                    width: None,
+                },
+            );
             assert!(
                 !t.contains('\x07') && !t.contains("\x1b]") && !t.contains("\x1b[2J"),
                 "{t:?}"
@@ -666,7 +811,7 @@ mod tests {
                 layout: l.clone(),
                 manifest: "m".into(),
             },
-            false,
+            Style::default(),
         );
         assert!(t.contains("✓ The tool is as pinned."), "{t}");
         assert!(
@@ -681,5 +826,253 @@ mod tests {
             )
             .contains("\"ok\": true")
         );
+    }
+}
+
+#[cfg(test)]
+mod after_fix_tests {
+    use super::*;
+    use crate::core::diagnose::diagnose;
+    use crate::core::diagnose::tests::{copy, layout, read};
+    use crate::core::failure::{FetchErrorKind as K, InstallError, IoProblem, TlsProblem};
+    use crate::core::manifest::Manifest;
+    use crate::core::observation::{Observation, Origin};
+    use crate::core::outcome::ApplyError;
+    use crate::core::overrides::{NotNeeded, OverrideEntry, Overrides};
+    use crate::core::tool::Tool;
+
+    fn missing(tools: &[Tool]) -> Vec<Observation> {
+        tools
+            .iter()
+            .map(|&tool| Observation {
+                tool,
+                copies: vec![],
+            })
+            .collect()
+    }
+
+    fn failed(tool: Tool, url: &str, kind: K) -> Outcome {
+        Outcome {
+            tool,
+            done: Done::Failed(ApplyError::Fetch(FetchError::new(url, kind))),
+        }
+    }
+
+    fn header() -> Header {
+        Header {
+            layout: layout(Some(0)),
+            manifest: "versions.toml (embedded)".into(),
+        }
+    }
+
+    #[test]
+    fn offline_failures_are_summarised_once_and_never_answered_with_fix() {
+        let m = Manifest::embedded().unwrap();
+        let tools = [Tool::Minikube, Tool::Kubectl, Tool::Helm];
+        let h = header();
+        let f = diagnose(&m, &missing(&tools), &Overrides::default(), &h.layout);
+        let dns = || K::Dns {
+            detail: "dns error: failed to lookup address information".into(),
+        };
+        let outcomes = vec![
+            failed(
+                Tool::Minikube,
+                "https://storage.googleapis.com/minikube/x",
+                dns(),
+            ),
+            failed(
+                Tool::Kubectl,
+                "https://dl.k8s.io/release/v1.30.6/kubectl",
+                dns(),
+            ),
+            failed(
+                Tool::Helm,
+                "https://get.helm.sh/helm.tar.gz",
+                K::Connect {
+                    detail: "connection refused".into(),
+                },
+            ),
+        ];
+        let t = text(&f, &outcomes, None, &h, Style::default());
+        assert!(!t.contains("--fix"), "{t}");
+        assert_eq!(t.matches("no network").count(), 1, "{t}");
+        assert!(
+            t.contains("✗ minikube, kubectl, helm not installed: no network: could not reach storage.googleapis.com, dl.k8s.io, get.helm.sh; use --mirror URL"),
+            "{t}"
+        );
+        assert!(
+            t.contains("• not installed: cannot resolve dl.k8s.io"),
+            "{t}"
+        );
+        assert!(
+            t.contains("• not installed: cannot connect to get.helm.sh"),
+            "{t}"
+        );
+        assert!(
+            !t.contains("lookup address"),
+            "the resolver's words stay out: {t}"
+        );
+        // One line per tool and the summary: nowhere near 25.
+        assert!(t.lines().count() <= 4 + 2 * tools.len() + 2, "{t}");
+        // JSON: the hint per tool says the same, typed next to it.
+        let j: serde_json::Value = serde_json::from_str(&json(&f, &outcomes, None, &h)).unwrap();
+        let k = &j["tools"][1];
+        assert_eq!(k["outcome"]["error_kind"], "dns");
+        assert!(
+            k["hint"].as_str().unwrap().starts_with("no network"),
+            "{k:#}"
+        );
+    }
+
+    #[test]
+    fn the_hint_after_a_failure_names_its_cause_and_the_next_step() {
+        let m = Manifest::embedded().unwrap();
+        let h = header();
+        let f = diagnose(
+            &m,
+            &missing(&[Tool::Kubectl]),
+            &Overrides::default(),
+            &h.layout,
+        );
+        let url = "https://dl.k8s.io/release/v1.30.6/bin/linux/amd64/kubectl";
+        let hint = |e: ApplyError| {
+            let o = Outcome {
+                tool: Tool::Kubectl,
+                done: Done::Failed(e),
+            };
+            render::hint(&f[0], Some(&o), &h.layout).unwrap()
+        };
+        let fetch = |kind| ApplyError::Fetch(FetchError::new(url, kind));
+        let cases: Vec<(ApplyError, &[&str])> = vec![
+            (
+                fetch(K::Io {
+                    path: "/c/partial/x.partial".into(),
+                    problem: IoProblem::Permission,
+                    detail: "denied".into(),
+                }),
+                &["/c/partial/x.partial", "ALADDIN_DOCTOR_CACHE_DIR"],
+            ),
+            (
+                ApplyError::Install {
+                    dest: "/h/.aladdin/bin/kubectl".into(),
+                    error: InstallError::Io {
+                        path: "/h/.aladdin/bin/.tmp".into(),
+                        problem: IoProblem::DiskFull,
+                        detail: "no space".into(),
+                    },
+                },
+                &["/h/.aladdin/bin/.tmp", "full", "--bin-dir", "ALADDIN_BIN"],
+            ),
+            (
+                fetch(K::Tls {
+                    problem: TlsProblem::UnknownIssuer,
+                    detail: "invalid peer certificate: UnknownIssuer".into(),
+                }),
+                &["CA", "SSL_CERT_FILE"],
+            ),
+            (
+                fetch(K::NotFound { status: 404 }),
+                &["dl.k8s.io has no such file", "versions.toml"],
+            ),
+            (
+                fetch(K::Server { status: 503 }),
+                &["failed 3 times", "--mirror"],
+            ),
+            (fetch(K::Html), &["sign in"]),
+            (fetch(K::ProxyAuth), &["HTTPS_PROXY"]),
+        ];
+        for (e, want) in cases {
+            let h = hint(e);
+            assert!(!h.contains("--fix"), "{h}");
+            for w in want {
+                assert!(h.contains(w), "{w:?} not in {h}");
+            }
+        }
+    }
+
+    #[test]
+    fn overridden_and_not_needed_are_summarised_as_such() {
+        let m = Manifest::embedded().unwrap();
+        let h = header();
+        let obs = vec![
+            Observation {
+                tool: Tool::Docker,
+                copies: vec![copy("/usr/bin/docker", Origin::Path(1), read("27.3.1"))],
+            },
+            Observation {
+                tool: Tool::Virtualbox,
+                copies: vec![],
+            },
+            Observation {
+                tool: Tool::Helm,
+                copies: vec![copy("/opt/helm", Origin::Path(0), read("2.9.1"))],
+            },
+        ];
+        let mut o = Overrides::default();
+        o.not_needed.insert(
+            Tool::Virtualbox,
+            NotNeeded {
+                reason: Some("docker driver".into()),
+                recorded: None,
+            },
+        );
+        o.entries.insert(
+            Tool::Helm,
+            OverrideEntry {
+                version: "2.9.1".into(),
+                path: "/opt/helm".into(),
+                pin: "3.17.0".into(),
+                reason: None,
+                recorded: None,
+            },
+        );
+        let f = diagnose(&m, &obs, &o, &h.layout);
+        assert!(f.iter().all(Finding::satisfied));
+        let t = text(&f, &[], None, &h, Style::default());
+        assert!(
+            t.contains("✓ All 3 tools are satisfied: 1 as pinned, 1 overridden (helm), 1 not needed (virtualbox)."),
+            "{t}"
+        );
+        assert!(!t.contains("as pinned."), "{t}");
+        assert!(t.contains("[✓] virtualbox not needed"), "{t}");
+        assert!(
+            t.contains("marked not needed (docker driver); undo with `aladdin-doctor override virtualbox --clear`"),
+            "{t}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&json(&f, &[], None, &h)).unwrap();
+        assert_eq!(j["ok"], true);
+        let v = &j["tools"][1];
+        assert_eq!(v["status"], "not_needed");
+        assert_eq!(v["not_needed"]["reason"], "docker driver");
+        assert!(v["fix"].is_null());
+    }
+
+    #[test]
+    fn long_lines_are_wrapped_to_the_terminal_width() {
+        let m = Manifest::embedded().unwrap();
+        let h = header();
+        let f = diagnose(
+            &m,
+            &missing(&[Tool::Kubectl, Tool::Helm]),
+            &Overrides::default(),
+            &h.layout,
+        );
+        let wide = text(&f, &[], None, &h, Style::default());
+        let narrow = text(
+            &f,
+            &[],
+            None,
+            &h,
+            Style {
+                colour: false,
+                width: Some(60),
+            },
+        );
+        for l in narrow.lines().filter(|l| l.starts_with("    ")) {
+            assert!(l.chars().count() <= 60, "{l:?}");
+        }
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&wide), words(&narrow), "the same words, only wrapped");
+        assert!(narrow.lines().count() > wide.lines().count());
     }
 }

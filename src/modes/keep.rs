@@ -1,4 +1,5 @@
-//! `override TOOL`: keep the version installed now instead of the pin (or `--clear` it).
+//! `override TOOL`: keep the version installed now instead of the pin, mark the tool not needed
+//! (`--not-needed`), or `--clear` either.
 
 use crate::core::diagnose::SeenError;
 use crate::core::inert::inert_lines;
@@ -7,11 +8,19 @@ use crate::core::render;
 use crate::core::tool::Tool;
 use crate::session::{EXIT_OK, Fatal, Session, emit};
 
+/// What `override TOOL` was asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum What {
+    Keep,
+    NotNeeded,
+    Clear,
+}
+
 pub(crate) async fn run(
     session: &mut Session,
     tool: Tool,
     reason: Option<String>,
-    clear: bool,
+    what: What,
 ) -> Result<u8, Fatal> {
     let spec = session.manifest.get(tool).ok_or_else(|| {
         Fatal(format!(
@@ -22,7 +31,16 @@ pub(crate) async fn run(
     let pin = spec.pin_display();
     let path = session.ctx.overrides_path();
 
-    if clear {
+    if what == What::NotNeeded {
+        // Nothing to probe: a tool that is not needed is usually not installed either.
+        session.save_not_needed(tool, reason)?;
+        emit(&inert_lines(&format!(
+            "{tool} is marked not needed (recorded in {}): it counts as satisfied whatever is installed; undo with `aladdin-doctor override {tool} --clear`\n",
+            path.display()
+        )))?;
+        return Ok(EXIT_OK);
+    }
+    if what == What::Clear {
         if session.clear_override(tool)? {
             emit(&inert_lines(&format!(
                 "{tool}: override cleared; it is checked against the pin {pin} again\n"

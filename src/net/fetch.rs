@@ -32,8 +32,7 @@ use crate::core::plan::{Checksum, Download};
 use crate::core::progress::{Event, Phase, Progress};
 use crate::fsutil;
 
-/// Attempts per transfer (the first one included).
-pub(crate) const ATTEMPTS: u32 = 3;
+pub(crate) use crate::core::failure::ATTEMPTS;
 /// The biggest checksum file we read.
 const MAX_CHECKSUM_FILE: usize = 1024 * 1024;
 

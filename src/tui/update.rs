@@ -38,7 +38,7 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                 row.finding = Some(diagnose_tool(
                     spec,
                     &observation,
-                    m.overrides.get(tool),
+                    m.overrides.for_tool(tool),
                     &m.layout,
                 ));
                 row.observation = Some(observation);

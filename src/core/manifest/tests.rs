@@ -429,3 +429,18 @@ fn line_col_counts_characters() {
     assert_eq!(line_col(text, 2), (2, 1));
     assert_eq!(line_col(text, 2 + "b✓".len()), (2, 3));
 }
+
+#[test]
+fn a_manifest_that_pins_no_tools_is_an_error() {
+    for text in ["schema = 1\n", "schema = 1\n[tools]\n"] {
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        let p = &err.problems[0];
+        assert_eq!((p.key.as_str(), p.line), ("tools", 1), "{err}");
+        assert!(p.message.contains("pins no tools"), "{err}");
+        assert!(p.help.contains("[tools.NAME]"), "{err}");
+    }
+    // Unknown tools only: each is named (with its did-you-mean), and so is the emptiness.
+    let err = parse("schema = 1\n[tools.kubetcl]\nversion = \"1.0.0\"\n").unwrap_err();
+    assert!(err.to_string().contains("did you mean `kubectl`?"), "{err}");
+}

@@ -66,6 +66,19 @@ impl Validator<'_> {
                 "this aladdin-doctor reads `schema = 1`; upgrade aladdin-doctor for newer files",
             );
         }
+        if raw.tools.is_empty() && *raw.schema.get_ref() == 1 {
+            // A manifest checks only the tools it lists: one that lists none would pass every
+            // machine ("all 0 tools are as pinned").
+            self.push(
+                0..0,
+                "tools".into(),
+                "the file pins no tools, so there would be nothing to check".into(),
+                &format!(
+                    "add a `[tools.NAME]` table with `version` and `url` for each tool to check ({}); see README, versions.toml",
+                    Tool::names()
+                ),
+            );
+        }
         let mut tools = Vec::new();
         for (name, rt) in raw.tools {
             match name.get_ref().parse::<Tool>() {
