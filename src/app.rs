@@ -19,7 +19,11 @@ pub(crate) fn run(cli: Cli) -> u8 {
     let mode = choice.mode(ctx.stdin_tty && ctx.stdout_tty);
     let only = settings.only;
     let result = match mode {
-        Mode::Env { shell } => modes::env::run(&ctx, shell),
+        Mode::Env {
+            shell,
+            persist,
+            dry_run,
+        } => modes::env::run(&ctx, shell, persist, dry_run),
         Mode::Verify { format } => modes::verify::run(&ctx, format),
         Mode::Override {
             tool,

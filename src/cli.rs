@@ -150,6 +150,13 @@ pub(crate) enum Command {
         /// Shell syntax [default: from $SHELL]
         #[arg(long, value_enum)]
         shell: Option<ShellArg>,
+        /// Make it permanent: add a line to the shell's startup file (~/.bashrc, ~/.zshrc,
+        /// fish's conf.d, ~/.profile) once; it puts the bin dir first in every new shell
+        #[arg(long)]
+        persist: bool,
+        /// With --persist: show the line and the file, write nothing
+        #[arg(long, requires = "persist")]
+        dry_run: bool,
     },
     /// For wrappers and prompts: silent with exit 0 when every tool is satisfied, else one line
     /// per finding on stderr and exit 1 (probe answers are cached while binaries are unchanged)

@@ -92,6 +92,11 @@ pub(crate) struct Context {
     /// lines of the text report are wrapped to it.
     pub(crate) width: Option<usize>,
     pub(crate) shell: Option<String>,
+    /// The home directory (None: HOME is unset).
+    pub(crate) home: Option<PathBuf>,
+    /// `ZDOTDIR` and `XDG_CONFIG_HOME`, for `env --persist`.
+    pub(crate) zdotdir: Option<PathBuf>,
+    pub(crate) xdg_config_home: Option<PathBuf>,
     pub(crate) virtualbox_dirs: Vec<PathBuf>,
     pub(crate) fetch: Limits,
     pub(crate) lock_timeout: Duration,
@@ -318,6 +323,13 @@ impl Context {
             colour: colour_for(settings.colour, colour_env, stdout_tty),
             width,
             shell: var("SHELL").map(|s| s.to_string_lossy().into_owned()),
+            home: home.clone(),
+            zdotdir: var("ZDOTDIR")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute()),
+            xdg_config_home: var("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute()),
             virtualbox_dirs,
             fetch: settings.fetch,
             lock_timeout: settings.lock_timeout,
@@ -379,6 +391,9 @@ impl Context {
             colour: false,
             width: None,
             shell: None,
+            home: Some(root.join("home")),
+            zdotdir: None,
+            xdg_config_home: None,
             virtualbox_dirs: Vec::new(),
             fetch: Limits {
                 stall: Duration::from_secs(5),

@@ -30,6 +30,8 @@ pub(crate) enum Mode {
     Tui,
     Env {
         shell: Option<Shell>,
+        persist: bool,
+        dry_run: bool,
     },
     /// Re-hash the installed binaries against their receipts.
     Verify {
@@ -62,8 +64,14 @@ impl Choice {
     /// else was asked for.
     pub(crate) fn mode(self, interactive: bool) -> Mode {
         match self.command {
-            Some(Command::Env { shell }) => Mode::Env {
+            Some(Command::Env {
+                shell,
+                persist,
+                dry_run,
+            }) => Mode::Env {
                 shell: shell.map(shell_of),
+                persist,
+                dry_run,
             },
             Some(Command::Status) => Mode::Status {
                 format: self.format,
@@ -225,7 +233,9 @@ mod tests {
         assert_eq!(
             mode(&["env", "--shell", "fish"], false),
             Mode::Env {
-                shell: Some(Shell::Fish)
+                shell: Some(Shell::Fish),
+                persist: false,
+                dry_run: false,
             }
         );
     }

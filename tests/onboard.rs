@@ -234,3 +234,190 @@ fn a_fix_that_cannot_reach_the_network_says_so_once_and_not_run_fix() {
         out.stdout
     );
 }
+
+/// `sh -c SCRIPT` (or another shell) with HOME in the sandbox and PATH as a login would have it.
+fn shell(sb: &Sandbox, program: &str, args: &[&str], path: &str) -> (bool, String, String) {
+    let o = std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("HOME", sb.home())
+        .env("PATH", path)
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn installed(program: &str) -> Option<String> {
+    ["/bin", "/usr/bin", "/usr/local/bin"]
+        .iter()
+        .map(|d| format!("{d}/{program}"))
+        .find(|p| std::path::Path::new(p).is_file())
+}
+
+#[test]
+fn env_persist_makes_a_new_sh_find_the_pinned_tools_first_and_is_idempotent() {
+    let mut sb = Sandbox::new();
+    let usr = sb.path_dir("usr-bin");
+    fake(&usr, &Fake::kubectl("1.32.4-dispatcher"));
+    fs::create_dir_all(sb.bin_dir()).unwrap();
+    fake(&sb.bin_dir(), &Fake::kubectl(PIN_KUBECTL));
+    sb.env.insert("SHELL".into(), "/bin/sh".into());
+    // The user's own ~/.profile, kept through a symlink (a dotfile manager), mode 0600.
+    let dotfiles = sb.root().join("dotfiles");
+    fs::create_dir_all(&dotfiles).unwrap();
+    let mine = "# my profile\nexport EDITOR=vi";
+    fs::write(dotfiles.join("profile"), mine).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dotfiles.join("profile"), fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink(dotfiles.join("profile"), sb.home().join(".profile")).unwrap();
+
+    // --dry-run shows the line and the file and writes nothing.
+    let out = sb.run(&["env", "--persist", "--dry-run"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&sb.home().join(".profile").display().to_string()),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("case \"$PATH\" in \"$HOME/.aladdin/bin\""),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(fs::read_to_string(dotfiles.join("profile")).unwrap(), mine);
+
+    let out = sb.run(&["env", "--persist"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Adding to the end of"),
+        "{}",
+        out.stdout
+    );
+    let text = fs::read_to_string(dotfiles.join("profile")).unwrap();
+    assert!(
+        text.starts_with("# my profile\nexport EDITOR=vi\n\n# aladdin-doctor:"),
+        "{text}"
+    );
+    assert!(
+        sb.home().join(".profile").is_symlink(),
+        "written through the link"
+    );
+    let mode = fs::metadata(dotfiles.join("profile"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Once only.
+    let again = sb.run(&["env", "--persist"]);
+    assert!(again.stdout.contains("already puts"), "{}", again.stdout);
+    assert_eq!(fs::read_to_string(dotfiles.join("profile")).unwrap(), text);
+
+    // A new shell, from a login's PATH: the pinned kubectl comes first, and sourcing the
+    // file twice (a nested shell) does not grow PATH.
+    let login = format!("{}:/usr/bin:/bin", usr.display());
+    let (ok, stdout, stderr) = shell(
+        &sb,
+        "/bin/sh",
+        &[
+            "-c",
+            ". \"$HOME/.profile\"; command -v kubectl; . \"$HOME/.profile\"; printf '%s\\n' \"$PATH\"; kubectl version --client",
+        ],
+        &login,
+    );
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        sb.bin_dir().join("kubectl").display().to_string(),
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("{}:{login}", sb.bin_dir().display()),
+        "{stdout}"
+    );
+    assert!(lines[2].contains(PIN_KUBECTL), "{stdout}");
+}
+
+#[test]
+fn env_persist_in_bash_zsh_and_fish_where_installed() {
+    let shells: [(&str, &[&str], &str); 3] = [
+        ("bash", &["--shell", "bash"], ".bashrc"),
+        ("zsh", &["--shell", "zsh"], ".zshrc"),
+        (
+            "fish",
+            &["--shell", "fish"],
+            ".config/fish/conf.d/aladdin-doctor.fish",
+        ),
+    ];
+    let mut tried = 0;
+    for (name, flags, rc) in shells {
+        let Some(program) = installed(name) else {
+            eprintln!("{name} is not installed here: skipped");
+            continue;
+        };
+        tried += 1;
+        let mut sb = Sandbox::new();
+        let usr = sb.path_dir("usr-bin");
+        fake(&usr, &Fake::helm("3.12.0"));
+        fs::create_dir_all(sb.bin_dir()).unwrap();
+        fake(&sb.bin_dir(), &Fake::helm(PIN_HELM));
+        let mut args = vec!["env", "--persist"];
+        args.extend_from_slice(flags);
+        let out = sb.run(&args);
+        assert_eq!(out.code, Some(0), "{name}: {}", out.stderr);
+        assert!(sb.home().join(rc).is_file(), "{name}: {rc}");
+        let login = format!("{}:/usr/bin:/bin", usr.display());
+        let script = match name {
+            // fish reads conf.d by itself; source it once more as a nested shell would.
+            "fish" => format!("source ~/{rc}; command -v helm; string join : $PATH"),
+            _ => format!(". ~/{rc}; . ~/{rc}; command -v helm; printf '%s\\n' \"$PATH\""),
+        };
+        let (ok, stdout, stderr) = shell(&sb, &program, &["-c", &script], &login);
+        assert!(ok, "{name}: {stderr}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines[0],
+            sb.bin_dir().join("helm").display().to_string(),
+            "{name}: {stdout}"
+        );
+        assert_eq!(
+            lines[1],
+            format!("{}:{login}", sb.bin_dir().display()),
+            "{name}: {stdout}"
+        );
+    }
+    eprintln!("{tried} of 3 shells tried");
+}
+
+#[test]
+fn env_for_an_unknown_shell_is_a_clear_error_not_a_bash_line() {
+    let mut sb = Sandbox::new();
+    sb.env.insert("SHELL".into(), "/bin/tcsh".into());
+    for args in [vec!["env"], vec!["env", "--persist"]] {
+        let out = sb.run(&args);
+        assert_eq!(out.code, Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "no line at all: {}", out.stdout);
+        assert!(
+            out.stderr.contains("your shell is tcsh (SHELL=/bin/tcsh)"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("--shell"), "{}", out.stderr);
+        assert!(out.stderr.contains("set path = ("), "{}", out.stderr);
+    }
+    // Naming the syntax still works.
+    let out = sb.run(&["env", "--shell", "sh"]);
+    assert_eq!(out.code, Some(0));
+    assert!(out.stdout.starts_with("export PATH="));
+    let out = sb.run(&["env", "--persist", "--shell", "powershell"]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("$PROFILE"), "{}", out.stderr);
+}
