@@ -2,16 +2,26 @@
 
 use std::io::Write;
 
-use crate::cli::Cli;
+use crate::cli::{self, Cli};
 use crate::context::Context;
 use crate::core::inert::inert_lines;
 use crate::mode::{self, Mode};
 use crate::modes;
-use crate::session::{CacheUse, EXIT_ERROR, Fatal, Session};
+use crate::session::{CacheUse, EXIT_ERROR, Fatal, Session, emit};
 use crate::tui;
 
 pub(crate) fn run(cli: Cli) -> u8 {
     let (settings, choice) = mode::resolve(cli);
+    // What needs neither the environment nor a manifest from outside.
+    let early = match choice.clone().mode(false) {
+        Mode::Version => Some(modes::about::version()),
+        Mode::Completions { shell } => Some(emit_bytes(&cli::completions(shell))),
+        Mode::Man => Some(emit_bytes(&cli::man())),
+        _ => None,
+    };
+    if let Some(result) = early {
+        return result.unwrap_or_else(|f| fatal(&f));
+    }
     let ctx = match Context::from_env(&settings) {
         Ok(c) => c,
         Err(e) => return fatal(&Fatal(e.to_string())),
@@ -65,6 +75,11 @@ pub(crate) fn run(cli: Cli) -> u8 {
             let session = Session::without_overrides(ctx, &only)?;
             modes::mirror::run(&session, opts).await
         }),
+        Mode::Cache(opts) => block_on(async move {
+            let session = Session::without_overrides(ctx, &only)?;
+            modes::cache::run(&session, opts).await
+        }),
+        Mode::Version | Mode::Completions { .. } | Mode::Man => unreachable!("handled above"),
         Mode::Tui => block_on(async move {
             let session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
             tui::run(session).await
@@ -74,6 +89,11 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Ok(code) => code,
         Err(f) => fatal(&f),
     }
+}
+
+fn emit_bytes(bytes: &[u8]) -> Result<u8, Fatal> {
+    emit(&String::from_utf8_lossy(bytes))?;
+    Ok(crate::session::EXIT_OK)
 }
 
 fn fatal(f: &Fatal) -> u8 {

@@ -11,7 +11,9 @@ use crate::core::tool::{Platform, Tool};
 #[derive(Debug, Parser)]
 #[command(
     name = "aladdin-doctor",
+    // `-V/--version` is ours (below): it says more than the number.
     version,
+    disable_version_flag = true,
     about = "Checks docker, VirtualBox, minikube, kubectl and helm against versions.toml and installs the pinned releases",
     long_about = None,
     after_help = "Without --check or --fix: the interactive TUI when stdin and stdout are terminals, otherwise the same as --check.\n\nExit codes: 0 every tool satisfied, 1 something remains to be done, 2 could not run."
@@ -58,8 +60,29 @@ pub(crate) struct Cli {
     #[arg(long, conflicts_with = "fix")]
     pub(crate) cached: bool,
 
+    /// Print the version, the commit it was built from and the pins compiled into it
+    #[arg(short = 'V', long)]
+    pub(crate) version: bool,
+
     #[command(flatten)]
     pub(crate) common: Common,
+}
+
+/// The shell completion script for `shell`, generated from the command line's definition.
+pub(crate) fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "aladdin-doctor", &mut out);
+    out
+}
+
+/// The man page (roff), generated from the command line's definition (its SUBCOMMANDS section
+/// lists each subcommand; `aladdin-doctor SUBCOMMAND --help` has their options).
+pub(crate) fn man() -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
+    out
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -183,6 +206,20 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: PinsCommand,
     },
+    /// Print the shell completion script for SHELL (e.g. `aladdin-doctor completions bash >
+    /// ~/.local/share/bash-completion/completions/aladdin-doctor`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `aladdin-doctor man > ~/.local/share/man/man1/aladdin-doctor.1`
+    Man,
+    /// Show the download cache (verified artifacts, partial downloads) and the probe cache;
+    /// `cache clean` removes what the current pins no longer need
+    Cache {
+        #[command(subcommand)]
+        command: Option<CacheCommand>,
+    },
     /// Download and verify every pinned artifact and checksum file into DIR/HOST/PATH, the
     /// layout --mirror reads (serve DIR over HTTP, or use `--mirror DIR` on this machine)
     Mirror {
@@ -192,6 +229,20 @@ pub(crate) enum Command {
         /// Only these platforms [default: every platform each tool supports]
         #[arg(long, value_delimiter = ',', value_name = "PLATFORM[,PLATFORM]")]
         platforms: Vec<Platform>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub(crate) enum CacheCommand {
+    /// Remove partial downloads and the verified artifacts that no pin of the manifest in use
+    /// names (for any platform); with --all, everything, the probe cache included
+    Clean {
+        /// Remove every download and the probe cache
+        #[arg(long)]
+        all: bool,
+        /// List what would be removed, remove nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

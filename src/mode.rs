@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use crate::cli::{Cli, ColorArg, Command, FormatArg, PinsCommand, ShellArg};
+use crate::cli::{CacheCommand, Cli, ColorArg, Command, FormatArg, PinsCommand, ShellArg};
 use crate::context::{ColourChoice, Settings};
 use crate::core::envline::Shell;
 use crate::core::report::Format;
 use crate::core::tool::Tool;
+use crate::modes::cache::CacheOptions;
 use crate::modes::fix::FixOptions;
 use crate::modes::mirror::MirrorOptions;
 use crate::modes::pins::{CheckOptions, UpdateOptions};
@@ -46,6 +47,13 @@ pub(crate) enum Mode {
     PinsUpdate(UpdateOptions),
     PinsCheck(CheckOptions),
     Mirror(MirrorOptions),
+    /// `--version`.
+    Version,
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    Man,
+    Cache(CacheOptions),
 }
 
 /// The part of the command line that needs to know whether it runs on a terminal.
@@ -57,13 +65,23 @@ pub(crate) struct Choice {
     fix: Option<FixOptions>,
     format: Format,
     quiet: bool,
+    version: bool,
 }
 
 impl Choice {
     /// The mode: the TUI only when `interactive` (stdin and stdout are terminals) and nothing
     /// else was asked for.
     pub(crate) fn mode(self, interactive: bool) -> Mode {
+        if self.version {
+            return Mode::Version;
+        }
         match self.command {
+            Some(Command::Completions { shell }) => Mode::Completions { shell },
+            Some(Command::Man) => Mode::Man,
+            Some(Command::Cache { command }) => Mode::Cache(CacheOptions {
+                clean: command.map(|CacheCommand::Clean { all, dry_run }| (all, dry_run)),
+                format: self.format,
+            }),
             Some(Command::Env {
                 shell,
                 persist,
@@ -173,6 +191,7 @@ pub(crate) fn resolve(cli: Cli) -> (Settings, Choice) {
         }),
         format,
         quiet: cli.quiet,
+        version: cli.version,
     };
     (settings, choice)
 }

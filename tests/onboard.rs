@@ -421,3 +421,205 @@ fn env_for_an_unknown_shell_is_a_clear_error_not_a_bash_line() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("$PROFILE"), "{}", out.stderr);
 }
+
+#[test]
+fn version_names_the_commit_and_the_embedded_pins() {
+    use sha2::Digest;
+    let sb = Sandbox::new();
+    for flag in ["--version", "-V"] {
+        let out = sb.run(&[flag]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        let mut lines = out.stdout.lines();
+        let first = lines.next().unwrap();
+        assert!(
+            first.starts_with(&format!(
+                "aladdin-doctor {} (commit ",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{first}"
+        );
+        let commit = std::process::Command::new("git")
+            .args(["rev-parse", "--short=10", "HEAD"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        match commit {
+            Some(c) => assert!(first.ends_with(&format!("(commit {c})")), "{first} vs {c}"),
+            None => assert!(first.ends_with("(commit unknown)"), "{first}"),
+        }
+        let text = fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/versions.toml")).unwrap();
+        let hash: String = sha2::Sha256::digest(&text)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let pins = lines.next().unwrap();
+        assert!(
+            pins.starts_with(&format!("versions.toml sha256 {}: ", &hash[..12])),
+            "{pins}"
+        );
+        for pin in [
+            "docker 27.3.1",
+            "virtualbox 7.2.10r174163",
+            "kubectl 1.30.6",
+            "helm 3.17.0",
+        ] {
+            assert!(pins.contains(pin), "{pins}");
+        }
+    }
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    let sb = Sandbox::new();
+    let subcommands = [
+        "env",
+        "status",
+        "override",
+        "verify",
+        "pins",
+        "mirror",
+        "completions",
+        "man",
+        "cache",
+    ];
+    for (shell, check) in [
+        ("bash", Some(("bash", "-n"))),
+        ("zsh", Some(("zsh", "-n"))),
+        ("fish", Some(("fish", "--no-execute"))),
+        ("powershell", None),
+        ("elvish", None),
+    ] {
+        let out = sb.run(&["completions", shell]);
+        assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
+        for word in subcommands
+            .iter()
+            .chain(&["not-needed", "persist", "color"])
+        {
+            assert!(out.stdout.contains(word), "{shell}: no {word}");
+        }
+        // The script parses in its shell, where that shell is installed.
+        if let Some((name, flag)) = check
+            && let Some(program) = installed(name)
+        {
+            let script = sb.write(&format!("completion.{name}"), &out.stdout);
+            let o = std::process::Command::new(program)
+                .args([flag, script.to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    assert_eq!(sb.run(&["completions", "tcsh"]).code, Some(2));
+
+    let out = sb.run(&["man"]);
+    assert_eq!(out.code, Some(0));
+    assert!(
+        out.stdout.contains(".TH aladdin-doctor 1"),
+        "{}",
+        &out.stdout[..200]
+    );
+    assert!(out.stdout.contains(env!("CARGO_PKG_VERSION")));
+    for word in subcommands {
+        assert!(out.stdout.contains(word), "man: no {word}");
+    }
+    assert!(out.stdout.contains("\\-\\-not\\-needed") || out.stdout.contains("override"));
+    // groff reads it without a warning, where groff is installed.
+    if let Some(groff) = installed("groff") {
+        let page = sb.write("aladdin-doctor.1", &out.stdout);
+        let o = std::process::Command::new(groff)
+            .args(["-man", "-Tutf8", "-ww", "-z", page.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn cache_shows_sizes_and_clean_keeps_only_what_the_pins_name() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    let c = sb.cache_dir();
+    // The embedded manifest pins this hash for kubectl on linux-amd64.
+    let pinned = "7a3adf80ca74b1b2afdfc7f4570f0005ca03c2812367ffb6ee2f731d66e45e61";
+    let old = "0".repeat(64);
+    let put = |rel: &str, len: usize| {
+        let p = c.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, vec![b'x'; len]).unwrap();
+        p
+    };
+    let keep = put(&format!("sha256/{pinned}/kubectl"), 3000);
+    let stale = put(&format!("sha256/{old}/kubectl"), 2048);
+    let partial = put("partial/0123.partial", 1024);
+    let index = c.join("index/abcd");
+    fs::create_dir_all(index.parent().unwrap()).unwrap();
+    fs::write(&index, &old).unwrap();
+
+    let out = sb.run(&["cache"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("Download cache {}", c.display())),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("verified artifacts      2     4.9 KiB"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("of which 1 no longer pinned (2.0 KiB)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("partial downloads       1     1.0 KiB"),
+        "{}",
+        out.stdout
+    );
+    let out = sb.run(&["cache", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["artifacts"]["files"], 2);
+    assert_eq!(v["unpinned"]["bytes"], 2048);
+    assert_eq!(v["partials"]["files"], 1);
+
+    let out = sb.run(&["cache", "clean", "--dry-run"]);
+    assert!(
+        out.stdout
+            .contains(&format!("would remove {}", stale.display())),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        stale.exists() && partial.exists(),
+        "a dry run removes nothing"
+    );
+
+    let out = sb.run(&["cache", "clean"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Removed 3 files (3.1 KiB)"),
+        "{}",
+        out.stdout
+    );
+    assert!(keep.exists(), "the pinned artifact stays");
+    assert!(!stale.exists() && !stale.parent().unwrap().exists());
+    assert!(!partial.exists() && !index.exists());
+
+    // --all: everything.
+    let out = sb.run(&["cache", "clean", "--all", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["removed"].as_array().unwrap().len(), 1, "{v:#}");
+    assert!(!keep.exists());
+}

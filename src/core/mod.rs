@@ -1,7 +1,9 @@
 //! PURE: the functional core. Nothing here does I/O: no processes, network, files, terminal or
 //! environment. Every module is tested with plain data.
 
+pub(crate) mod about;
 pub(crate) mod binfmt;
+pub(crate) mod cache;
 pub(crate) mod checksum;
 pub(crate) mod diagnose;
 pub(crate) mod diff;

@@ -1,6 +1,8 @@
 //! The modes a user runs. Each takes its resolved options and a session; none sees the raw
 //! command line.
 
+pub(crate) mod about;
+pub(crate) mod cache;
 pub(crate) mod check;
 pub(crate) mod env;
 pub(crate) mod fix;

@@ -741,6 +741,72 @@ async fn refine_connect_error(e: FetchError) -> FetchError {
     }
 }
 
+/// The hash an earlier run verified for `url` through its published checksum (the cache's
+/// index), if any.
+pub(crate) fn learned_hash(cache: &Path, url: &str) -> Option<String> {
+    let h = fs::read_to_string(cache.join("index").join(Fetcher::key(url))).ok()?;
+    let h = h.trim();
+    checksum::is_sha256_hex(h).then(|| h.to_string())
+}
+
+/// Every file of the download cache at `cache` (the layout `Fetcher` writes), for `cache` and
+/// `cache clean`. The lock file is not listed.
+pub(crate) fn inventory(cache: &Path) -> Vec<crate::core::cache::Entry> {
+    use crate::core::cache::{Entry, Kind};
+    let files = |dir: PathBuf| -> Vec<(PathBuf, u64)> {
+        fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| {
+                        let m = e.metadata().ok()?;
+                        m.is_file().then(|| (e.path(), m.len()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    if let Ok(rd) = fs::read_dir(cache.join("sha256")) {
+        for d in rd.flatten() {
+            let sha256 = d.file_name().to_string_lossy().into_owned();
+            for (path, size) in files(d.path()) {
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.push(Entry {
+                    path,
+                    size,
+                    kind: Kind::Artifact {
+                        sha256: sha256.clone(),
+                        file_name,
+                    },
+                });
+            }
+        }
+    }
+    for (path, size) in files(cache.join("partial")) {
+        out.push(Entry {
+            path,
+            size,
+            kind: Kind::Partial,
+        });
+    }
+    for (path, size) in files(cache.join("index")) {
+        let sha256 = fs::read_to_string(&path)
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| checksum::is_sha256_hex(h));
+        out.push(Entry {
+            path,
+            size,
+            kind: Kind::Index { sha256 },
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
 fn mkdirs(dir: &Path, url: &str) -> Result<(), FetchError> {
     fs::create_dir_all(dir).map_err(|e| FetchError::io(url, dir, &e))
 }
