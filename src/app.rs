@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::cli::{self, Cli};
 use crate::context::Context;
 use crate::core::inert::inert_lines;
+use crate::core::trace::TraceEvent;
 use crate::mode::{self, Mode};
 use crate::modes;
 use crate::session::{CacheUse, EXIT_ERROR, Fatal, Session, emit};
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> u8 {
     };
     let mode = choice.mode(ctx.stdin_tty && ctx.stdout_tty);
     let only = settings.only;
+    let (trace, started) = (ctx.probe.trace.clone(), std::time::Instant::now());
     let result = match mode {
         Mode::Env {
             shell,
@@ -85,6 +87,10 @@ pub(crate) fn run(cli: Cli) -> u8 {
             tui::run(session).await
         }),
     };
+    trace.emit(|| TraceEvent::Step {
+        what: "the whole run".into(),
+        took: started.elapsed(),
+    });
     match result {
         Ok(code) => code,
         Err(f) => fatal(&f),

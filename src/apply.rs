@@ -230,7 +230,8 @@ fn fail_downloads(plan: &Plan, done: Done) -> Vec<Outcome> {
 fn fetcher(session: &Session) -> Result<Arc<Fetcher>, String> {
     install::clean_stale(&session.ctx.bin_dir);
     let ctx = &session.ctx;
-    Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref()).map(Arc::new)
+    Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref())
+        .map(|f| Arc::new(f.traced(ctx.probe.trace.clone())))
 }
 
 /// Fetches, verifies and installs every download of `plan` concurrently. A worker that fails

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::core::isolation;
 use crate::core::tool::{Os, Platform, Tool};
+use crate::core::trace::Tracer;
 use crate::net::fetch::Limits;
 use crate::probe::{ProbeEnv, ProbeOptions, SearchSpace};
 
@@ -350,6 +351,11 @@ impl Context {
                     platform,
                 }),
                 cache: None,
+                trace: if settings.verbose {
+                    Tracer::new(Arc::new(crate::trace::Stderr::new()))
+                } else {
+                    Tracer::default()
+                },
             },
             no_cache: settings.no_cache,
             cluster: settings.cluster,

@@ -21,6 +21,7 @@ mod modes;
 mod net;
 mod probe;
 mod session;
+mod trace;
 mod tui;
 
 /// Parses the command line, runs the mode it names and returns its exit code.

@@ -15,6 +15,7 @@ use crate::core::overrides::{NotNeeded, OverrideEntry, Overrides};
 use crate::core::report::Format;
 use crate::core::report::{self, Header};
 use crate::core::tool::Tool;
+use crate::core::trace::TraceEvent;
 use crate::fsutil;
 use crate::probe;
 use crate::probe::cache::ProbeCache;
@@ -147,8 +148,27 @@ impl Session {
 
     /// Locates and probes every copy of every selected tool, all at once.
     pub(crate) async fn observe(&self) -> Vec<Observation> {
+        let started = std::time::Instant::now();
         let observations =
             probe::observe(&self.tools, &self.ctx.search_space(), &self.ctx.probe).await;
+        self.ctx.probe.trace.emit(|| TraceEvent::Step {
+            what: format!(
+                "located and probed {} tool{} ({})",
+                self.tools.len(),
+                if self.tools.len() == 1 { "" } else { "s" },
+                observations
+                    .iter()
+                    .map(|o| format!(
+                        "{}: {} cop{}",
+                        o.tool,
+                        o.copies.len(),
+                        if o.copies.len() == 1 { "y" } else { "ies" }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            took: started.elapsed(),
+        });
         self.remember(&observations);
         observations
     }

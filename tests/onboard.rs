@@ -623,3 +623,71 @@ fn cache_shows_sizes_and_clean_keeps_only_what_the_pins_name() {
     assert_eq!(v["removed"].as_array().unwrap().len(), 1, "{v:#}");
     assert!(!keep.exists());
 }
+
+#[test]
+fn verbose_shows_what_was_run_the_cache_and_the_urls_with_timings() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.env.insert(
+        "ALADDIN_DOCTOR_STATE_DIR".into(),
+        sb.root().join("state").display().to_string(),
+    );
+    let d = sb.path_dir("tools");
+    let kubectl = fake(&d, &Fake::kubectl(PIN_KUBECTL));
+    let quiet = sb.run(&["--check", "--only", "kubectl"]);
+    let out = sb.run(&["--check", "-v", "--only", "kubectl"]);
+    assert_eq!(out.stdout, quiet.stdout, "the report is the same");
+    assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
+    let probe = format!(
+        "probe kubectl (hermetic): {} version --client -o json → exit 0 in ",
+        kubectl.display()
+    );
+    assert!(out.stderr.contains(&probe), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("set KUBECTL_KUBERC=false KUBERC=off"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("located and probed 1 tool (kubectl: 1 copy) in "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("] the whole run in "), "{}", out.stderr);
+    // status keeps answers: the second run says it used them (once the binary is older than
+    // the probe cache's 2 s racy-timestamp window).
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    sb.run(&["status", "--only", "kubectl"]);
+    let out = sb.run(&["status", "-v", "--only", "kubectl"]);
+    assert!(
+        out.stderr.contains("probe cache hit for kubectl"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("probe kubectl (hermetic)"),
+        "{}",
+        out.stderr
+    );
+
+    // --fix: the URL fetched, then a cache hit.
+    let (k, bytes) = support::world::kubectl_release();
+    let w = support::world::World::new(&[&k]);
+    w.serve(&k, support::world::file(bytes));
+    let out = w.fix(&["-v"]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let get = format!(
+        "GET {}/dl.example.com/kubectl/1.30.6/kubectl → HTTP 200 in ",
+        w.base()
+    );
+    assert!(out.stderr.contains(&get), "{}", out.stderr);
+    fs::remove_file(w.bin("kubectl")).unwrap();
+    let out = w.fix(&["-v"]);
+    assert!(
+        out.stderr.contains("download cache hit for kubectl: "),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("GET "), "{}", out.stderr);
+}

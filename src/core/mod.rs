@@ -25,6 +25,7 @@ pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod suggest;
 pub(crate) mod tool;
+pub(crate) mod trace;
 pub(crate) mod upstream;
 pub(crate) mod vbox;
 pub(crate) mod version;

@@ -337,6 +337,69 @@ pub(crate) fn apply_error(e: &ApplyError) -> String {
     }
 }
 
+/// One line of `-v/--verbose`.
+pub(crate) fn trace_line(e: &crate::core::trace::TraceEvent) -> String {
+    use crate::core::trace::{ProbeEnd, TraceEvent as T};
+    let ms = |d: &std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    match e {
+        T::Probe {
+            tool,
+            argv,
+            isolation,
+            removed,
+            set,
+            took,
+            end,
+        } => {
+            let end = match end {
+                ProbeEnd::Exited { code: Some(c), .. } => format!("exit {c}"),
+                ProbeEnd::Exited {
+                    signal: Some(s), ..
+                } => format!("killed by signal {s}"),
+                ProbeEnd::Exited { .. } => "exited".to_string(),
+                ProbeEnd::TimedOut => "timed out, killed".to_string(),
+                ProbeEnd::CannotSpawn { detail } => format!("could not start: {detail}"),
+            };
+            let mut line = format!(
+                "probe {tool} ({isolation}): {} → {end} in {}",
+                argv.join(" "),
+                ms(took)
+            );
+            if !removed.is_empty() {
+                line.push_str(&format!("; unset {}", removed.join(" ")));
+            }
+            if !set.is_empty() {
+                let set: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                line.push_str(&format!("; set {}", set.join(" ")));
+            }
+            line
+        }
+        T::ProbeCache { tool, path, hit } => format!(
+            "probe cache {} for {tool} at {}",
+            if *hit { "hit" } else { "miss" },
+            path.display()
+        ),
+        T::Request {
+            method,
+            url,
+            from,
+            status,
+            took,
+        } => format!(
+            "{method} {url}{} → {} in {}",
+            from.map(|f| format!(" (from byte {f})"))
+                .unwrap_or_default(),
+            status.map_or_else(|| "no response".to_string(), |s| format!("HTTP {s}")),
+            ms(took)
+        ),
+        T::Cached { tool, path } => {
+            format!("download cache hit for {tool}: {}", path.display())
+        }
+        T::Local { path } => format!("read {} from the local mirror", path.display()),
+        T::Step { what, took } => format!("{what} in {}", ms(took)),
+    }
+}
+
 /// The host of a URL (`dl.k8s.io`, `127.0.0.1:8080`), for messages.
 pub(crate) fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);

@@ -74,7 +74,9 @@ pub(crate) async fn run(session: &Session, opts: MirrorOptions) -> Result<u8, Fa
     let env = Env {
         dir: dir.clone(),
         fetcher: Arc::new(
-            Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref()).map_err(Fatal)?,
+            Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref())
+                .map_err(Fatal)?
+                .traced(ctx.probe.trace.clone()),
         ),
         source: ctx.mirror.clone(),
         old: Arc::new(read_small(&index_path).and_then(|t| Index::parse(&t))),

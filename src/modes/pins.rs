@@ -50,6 +50,7 @@ pub(crate) struct CheckOptions {
 
 fn fetcher(ctx: &Context) -> Result<Arc<Fetcher>, Fatal> {
     Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref())
+        .map(|f| f.traced(ctx.probe.trace.clone()))
         .map(Arc::new)
         .map_err(Fatal)
 }

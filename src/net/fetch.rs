@@ -30,6 +30,7 @@ use crate::core::checksum;
 use crate::core::failure::{FetchError, FetchErrorKind as Kind, HashSource, TlsProblem};
 use crate::core::plan::{Checksum, Download};
 use crate::core::progress::{Event, Phase, Progress};
+use crate::core::trace::{TraceEvent, Tracer};
 use crate::fsutil;
 
 pub(crate) use crate::core::failure::ATTEMPTS;
@@ -72,6 +73,8 @@ pub(crate) struct Fetcher {
     cache: PathBuf,
     limits: Limits,
     backoff: Duration,
+    /// `-v`: every request, cache hit and local read.
+    trace: Tracer,
 }
 
 /// Why the redirect policy stopped (read back by `classify`, by type).
@@ -133,9 +136,16 @@ impl Fetcher {
             cache: cache.to_path_buf(),
             limits,
             backoff: Duration::from_millis(250),
+            trace: Tracer::default(),
         };
         fetcher.sweep_partials();
         Ok(fetcher)
+    }
+
+    /// Reports every request, cache hit and local read to `trace` (`-v`).
+    pub(crate) fn traced(mut self, trace: Tracer) -> Fetcher {
+        self.trace = trace;
+        self
     }
 
     /// Removes partial downloads nobody resumed for a week.
@@ -210,6 +220,10 @@ impl Fetcher {
                 progress.phase(d.tool, Phase::Verify, "cached copy");
                 match fsutil::hash_file(&dest) {
                     Ok(h) if h == expected.0 => {
+                        self.trace.emit(|| TraceEvent::Cached {
+                            tool: d.tool,
+                            path: dest.clone(),
+                        });
                         progress.phase(d.tool, Phase::Cached, dest.display().to_string());
                         return Ok(Fetched {
                             path: dest,
@@ -243,6 +257,7 @@ impl Fetcher {
             );
             let result = match &local {
                 Some(src) => {
+                    self.trace.emit(|| TraceEvent::Local { path: src.clone() });
                     let max = self.limits.max_bytes;
                     local::copy(src, d, &partial, &mut state, max, progress).await
                 }
@@ -389,7 +404,16 @@ impl Fetcher {
         if let Some(from) = range_from {
             req = req.header(RANGE, format!("bytes={from}-"));
         }
-        match req.send().await {
+        let started = std::time::Instant::now();
+        let sent = req.send().await;
+        self.trace.emit(|| TraceEvent::Request {
+            method: "GET",
+            url: url.to_string(),
+            from: range_from,
+            status: sent.as_ref().ok().map(|r| r.status().as_u16()),
+            took: started.elapsed(),
+        });
+        match sent {
             Ok(r) => Ok(r),
             Err(e) => Err(refine_connect_error(classify(url, e, self.limits.stall)).await),
         }

@@ -24,6 +24,7 @@ use crate::core::observation::{
 use crate::core::probe_cache::{self, Entry};
 use crate::core::receipt::{self, Change};
 use crate::core::tool::{Os, Platform, Tool};
+use crate::core::trace::{ProbeEnd, TraceEvent, Tracer};
 use crate::install::receipts;
 
 /// Output kept per stream; the rest is drained and dropped so the tool never blocks on a pipe.
@@ -38,6 +39,8 @@ pub(crate) struct ProbeOptions {
     pub(crate) env: Arc<ProbeEnv>,
     /// Answers of earlier runs (None: probe everything, record nothing).
     pub(crate) cache: Option<Arc<ProbeCache>>,
+    /// `-v`: every run of a tool and every cache answer.
+    pub(crate) trace: Tracer,
 }
 
 /// What a probe needs to know of the environment (read once, by the context).
@@ -195,6 +198,11 @@ async fn cached_probe(
     let key = cache::key(tool, path, parse::attempts(tool));
     let fingerprint = check_as_user.then(|| cache::config_fingerprint(tool, &opts.env));
     let hit = key.as_ref().and_then(|k| cache.get(k));
+    opts.trace.emit(|| TraceEvent::ProbeCache {
+        tool,
+        path: path.to_path_buf(),
+        hit: hit.is_some(),
+    });
     let cached_as_user = |e: &Entry| {
         e.as_user
             .as_ref()
@@ -336,7 +344,36 @@ async fn probe_with(
     let attempts = parse::attempts(tool);
     let mut last = None;
     for (i, args) in attempts.iter().enumerate() {
-        let out = match run(path, args, deadline, (&remove, &set)).await {
+        let started = std::time::Instant::now();
+        let ran = run(path, args, deadline, (&remove, &set)).await;
+        opts.trace.emit(|| TraceEvent::Probe {
+            tool,
+            argv: std::iter::once(path.display().to_string())
+                .chain(args.iter().map(|a| a.to_string()))
+                .collect(),
+            isolation: match isolation {
+                Isolation::Hermetic => "hermetic".into(),
+                Isolation::AsUser => "as you run it".into(),
+                Isolation::AsUserWithout(i) => format!(
+                    "as you run it, without {:?}",
+                    isolation::pieces(tool)[i].config
+                ),
+            },
+            removed: remove.clone(),
+            set: set.clone(),
+            took: started.elapsed(),
+            end: match &ran {
+                Ok(o) => ProbeEnd::Exited {
+                    code: o.code,
+                    signal: o.signal,
+                },
+                Err(RunError::TimedOut(_)) => ProbeEnd::TimedOut,
+                Err(RunError::Spawn(e)) => ProbeEnd::CannotSpawn {
+                    detail: e.to_string(),
+                },
+            },
+        });
+        let out = match ran {
             Ok(out) => out,
             Err(RunError::TimedOut(_)) => {
                 return failed(ProbeFailure::TimedOut {

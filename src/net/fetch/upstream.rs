@@ -11,6 +11,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 
 use super::{ATTEMPTS, Fetcher, check_status, classify, local, refine_connect_error};
 use crate::core::failure::{FetchError, FetchErrorKind as Kind};
+use crate::core::trace::TraceEvent;
 
 impl Fetcher {
     /// Whether `url` exists, and its size when the server says. An artifact over the
@@ -50,12 +51,30 @@ impl Fetcher {
     }
 
     async fn exists_once(&self, url: &str) -> Result<Option<u64>, FetchError> {
-        if let Ok(r) = self.client.head(url).send().await
+        let started = std::time::Instant::now();
+        let head = self.client.head(url).send().await;
+        self.trace.emit(|| TraceEvent::Request {
+            method: "HEAD",
+            url: url.to_string(),
+            from: None,
+            status: head.as_ref().ok().map(|r| r.status().as_u16()),
+            took: started.elapsed(),
+        });
+        if let Ok(r) = head
             && r.status().is_success()
         {
             return judge(url, &r);
         }
-        let r = match self.client.get(url).header(RANGE, "bytes=0-0").send().await {
+        let started = std::time::Instant::now();
+        let get = self.client.get(url).header(RANGE, "bytes=0-0").send().await;
+        self.trace.emit(|| TraceEvent::Request {
+            method: "GET",
+            url: url.to_string(),
+            from: Some(0),
+            status: get.as_ref().ok().map(|r| r.status().as_u16()),
+            took: started.elapsed(),
+        });
+        let r = match get {
             Ok(r) => r,
             Err(e) => return Err(refine_connect_error(classify(url, e, self.limits.stall)).await),
         };
