@@ -65,7 +65,13 @@ pub(crate) fn run(cli: Cli) -> u8 {
             modes::status::run(&session, format).await
         }),
         Mode::Fix(opts) => block_on(async move {
-            let mut session = Session::open(ctx, &only, CacheUse::ReadWrite)?;
+            // A dry run changes nothing, the probe cache included.
+            let cache = if opts.dry_run {
+                CacheUse::Read
+            } else {
+                CacheUse::ReadWrite
+            };
+            let mut session = Session::open(ctx, &only, cache)?;
             modes::fix::run(&mut session, opts).await
         }),
         Mode::PinsUpdate(opts) => block_on(async move { modes::pins::update(&ctx, opts).await }),

@@ -691,3 +691,41 @@ fn verbose_shows_what_was_run_the_cache_and_the_urls_with_timings() {
     );
     assert!(!out.stderr.contains("GET "), "{}", out.stderr);
 }
+
+#[test]
+fn fix_dry_run_json_is_the_report_with_a_typed_plan_per_tool() {
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    let d = sb.all_pinned();
+    fs::remove_file(d.join("kubectl")).unwrap();
+    fs::remove_file(d.join("VBoxManage")).unwrap();
+    let before = tree(sb.root());
+    let out = sb.run(&["--fix", "--dry-run", "--format", "json"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let r: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(r["dry_run"], true);
+    assert_eq!(r["ok"], false);
+    let k = &row(&r, "kubectl")["plan"];
+    assert_eq!(k["action"], "install", "{k:#}");
+    assert_eq!(k["from"], serde_json::Value::Null);
+    assert_eq!(k["to"], PIN_KUBECTL);
+    assert_eq!(k["archive"], "binary");
+    assert_eq!(k["checksum"]["source"], "pinned");
+    assert_eq!(k["checksum"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        k["dest"],
+        sb.bin_dir().join("kubectl").display().to_string()
+    );
+    assert!(
+        k["url"].as_str().unwrap().starts_with("https://dl.k8s.io/"),
+        "{k:#}"
+    );
+    let v = &row(&r, "virtualbox")["plan"];
+    assert_eq!(v["action"], "installer", "{v:#}");
+    assert_eq!(row(&r, "docker")["plan"]["action"], "none");
+    assert!(row(&r, "docker").get("outcome").is_none());
+    assert_eq!(tree(sb.root()), before, "a dry run changes nothing");
+    // Without --dry-run the JSON has no plan; --check has neither.
+    let (_, c) = sb.check_json(&[]);
+    assert!(c.get("dry_run").is_none() && row(&c, "kubectl").get("plan").is_none());
+}

@@ -26,7 +26,6 @@ pub(crate) enum Action {
 }
 
 impl Action {
-    #[cfg(test)]
     pub(crate) fn tool(&self) -> Tool {
         match self {
             Action::Install(d) | Action::Installer(d) => d.tool,

@@ -11,6 +11,7 @@ use crate::core::diagnose::{Finding, Fix, Layout, Note, Remedy, Seen, SeenError,
 use crate::core::failure::FetchError;
 use crate::core::inert::inert;
 use crate::core::outcome::{Done, Outcome};
+use crate::core::plan::{Action, Checksum, Download, Plan};
 use crate::core::render;
 use crate::core::wrap;
 
@@ -436,6 +437,9 @@ struct JsonReport<'a> {
     bin_dir: String,
     bin_dir_on_path: bool,
     manifest: &'a str,
+    /// `--fix --dry-run`: every tool has a `plan`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dry_run: Option<bool>,
     tools: Vec<JsonTool<'a>>,
     /// With `--cluster`: one object per cluster check.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -465,6 +469,83 @@ struct JsonTool<'a> {
     /// What `--fix` (or the TUI) did; absent for `--check`.
     #[serde(skip_serializing_if = "Option::is_none")]
     outcome: Option<JsonOutcome>,
+    /// What `--fix` would do (`--fix --dry-run`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<JsonPlan<'a>>,
+}
+
+/// `--fix --dry-run --format json`: the planned action, typed.
+#[derive(Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+enum JsonPlan<'a> {
+    /// Satisfied: nothing to do.
+    None,
+    /// Download, verify, install into the bin dir, re-probe.
+    Install(JsonDownload<'a>),
+    /// VirtualBox: download and verify the system installer (installing it needs admin rights).
+    Installer(JsonDownload<'a>),
+    /// Nothing aladdin-doctor can do: `hint` says what the user can.
+    Manual,
+    /// Not attempted: it could not be verified.
+    Refused {
+        error_kind: &'static str,
+        message: String,
+    },
+}
+
+#[derive(Serialize)]
+struct JsonDownload<'a> {
+    from: Option<&'a str>,
+    to: &'a str,
+    url: &'a str,
+    upstream_url: &'a str,
+    archive: &'static str,
+    member: Option<&'a str>,
+    checksum: JsonChecksum<'a>,
+    dest: String,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+enum JsonChecksum<'a> {
+    Pinned { sha256: &'a str },
+    Published { url: &'a str, upstream_url: &'a str },
+}
+
+fn json_plan<'a>(a: Option<&'a Action>) -> JsonPlan<'a> {
+    let download = |d: &'a Download| JsonDownload {
+        from: d.from.as_deref(),
+        to: &d.to,
+        url: &d.url,
+        upstream_url: &d.upstream_url,
+        archive: d.archive.name(),
+        member: d.member.as_deref(),
+        checksum: match &d.checksum {
+            Checksum::Pinned(h) => JsonChecksum::Pinned { sha256: h },
+            Checksum::Url { url, upstream } => JsonChecksum::Published {
+                url,
+                upstream_url: upstream,
+            },
+        },
+        dest: d.dest.display().to_string(),
+    };
+    match a {
+        None => JsonPlan::None,
+        Some(Action::Install(d)) => JsonPlan::Install(download(d)),
+        Some(Action::Installer(d)) => JsonPlan::Installer(download(d)),
+        Some(Action::Manual { .. }) => JsonPlan::Manual,
+        Some(Action::Refuse(r)) => JsonPlan::Refused {
+            error_kind: refusal_kind(r),
+            message: render::refusal(r),
+        },
+    }
+}
+
+fn refusal_kind(r: &crate::core::outcome::Refusal) -> &'static str {
+    match r {
+        crate::core::outcome::Refusal::NoChecksum { .. } => "no_checksum",
+        crate::core::outcome::Refusal::InsecureChecksum { .. } => "insecure_checksum",
+    }
 }
 
 #[derive(Serialize)]
@@ -531,10 +612,7 @@ fn json_outcome(o: &Outcome) -> JsonOutcome {
         }
         Done::Refused(r) => {
             j.result = "refused";
-            j.error_kind = Some(match r {
-                crate::core::outcome::Refusal::NoChecksum { .. } => "no_checksum",
-                crate::core::outcome::Refusal::InsecureChecksum { .. } => "insecure_checksum",
-            });
+            j.error_kind = Some(refusal_kind(r));
             j.message = Some(render::refusal(r));
         }
         Done::Failed(e) => {
@@ -560,6 +638,27 @@ pub(crate) fn json(
     cluster: Option<&[Rendered]>,
     header: &Header,
 ) -> String {
+    json_report(findings, outcomes, cluster, None, header)
+}
+
+/// `--fix --dry-run --format json`: the report with each tool's planned action (and, with
+/// `--cluster`, the cluster's rows as they are now, each with its typed fix).
+pub(crate) fn json_dry_run(
+    findings: &[Finding],
+    plan: &Plan,
+    cluster: Option<&[Rendered]>,
+    header: &Header,
+) -> String {
+    json_report(findings, &[], cluster, Some(plan), header)
+}
+
+fn json_report(
+    findings: &[Finding],
+    outcomes: &[Outcome],
+    cluster: Option<&[Rendered]>,
+    plan: Option<&Plan>,
+    header: &Header,
+) -> String {
     let report = JsonReport {
         schema: 1,
         ok: findings.iter().all(Finding::satisfied)
@@ -570,6 +669,7 @@ pub(crate) fn json(
         bin_dir: header.layout.bin_dir.display().to_string(),
         bin_dir_on_path: header.layout.bin_dir_index.is_some(),
         manifest: &header.manifest,
+        dry_run: plan.map(|_| true),
         tools: findings
             .iter()
             .map(|f| {
@@ -613,6 +713,7 @@ pub(crate) fn json(
                         recorded: n.recorded.as_deref(),
                     }),
                     outcome: outcome.map(json_outcome),
+                    plan: plan.map(|p| json_plan(p.actions.iter().find(|a| a.tool() == f.tool))),
                 }
             })
             .collect(),

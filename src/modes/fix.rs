@@ -13,7 +13,7 @@ use crate::core::inert::inert_lines;
 use crate::core::outcome::{ApplyError, Done};
 use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
-use crate::core::report::Format;
+use crate::core::report::{self, Format};
 use crate::modes::progress::{Bars, Lines};
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
@@ -38,17 +38,43 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
             session.ctx.mirror.as_deref(),
             |t| session.tools.contains(&t),
         );
-        emit(&inert_lines(&plan.render(&findings, &session.layout())))?;
-        if session.ctx.cluster {
-            let rows = session
-                .look_at_cluster(&session.cluster_tools(&findings))
-                .await;
-            let minikube = session.minikube_release(&findings);
-            emit(&inert_lines(&render::dry_run(
-                &rows,
-                minikube,
-                opts.switch_context,
-            )))?;
+        let rows = match session.ctx.cluster {
+            true => Some(
+                session
+                    .look_at_cluster(&session.cluster_tools(&findings))
+                    .await,
+            ),
+            false => None,
+        };
+        let minikube = session.minikube_release(&findings);
+        match opts.format {
+            Format::Json => {
+                let cluster = rows.map(|rows| {
+                    render::render(
+                        &ClusterRun {
+                            rows,
+                            ..ClusterRun::default()
+                        },
+                        minikube,
+                    )
+                });
+                emit(&report::json_dry_run(
+                    &findings,
+                    &plan,
+                    cluster.as_deref(),
+                    &session.header(),
+                ))?;
+            }
+            Format::Text => {
+                emit(&inert_lines(&plan.render(&findings, &session.layout())))?;
+                if let Some(rows) = rows {
+                    emit(&inert_lines(&render::dry_run(
+                        &rows,
+                        minikube,
+                        opts.switch_context,
+                    )))?;
+                }
+            }
         }
         return Ok(exit_code(&findings, &[], &ClusterRun::default()));
     }
