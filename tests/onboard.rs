@@ -729,3 +729,46 @@ fn fix_dry_run_json_is_the_report_with_a_typed_plan_per_tool() {
     let (_, c) = sb.check_json(&[]);
     assert!(c.get("dry_run").is_none() && row(&c, "kubectl").get("plan").is_none());
 }
+
+/// The README's day-one steps say what the binary does: the install command, the persisted
+/// line as it is printed, and every subcommand of `--help` in its usage list.
+#[test]
+fn the_readmes_day_one_steps_match_the_binary() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    let sb = Sandbox::new();
+    let out = sb.run(&["env", "--persist", "--dry-run", "--shell", "bash"]);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("case "))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        readme.contains(line),
+        "README's persisted line is not {line}"
+    );
+    let marker = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("# aladdin-doctor:"))
+        .unwrap();
+    assert!(readme.contains(marker));
+    let help = sb.run(&["--help"]).stdout;
+    let commands = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap();
+    for name in commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| *w != "help")
+    {
+        assert!(
+            readme.contains(&format!("aladdin-doctor {name}")),
+            "README's usage does not list `{name}`"
+        );
+    }
+}
