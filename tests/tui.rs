@@ -260,7 +260,11 @@ fn keep_one_install_another_then_the_terminal_is_restored() {
     assert_eq!(code, 0);
     // The terminal is restored: main screen, cursor shown, the report left in the scrollback.
     pty.wait_restored();
-    pty.wait_for("All 2 tools are as pinned.", Duration::from_secs(5));
+    // An override is summarised as such, never as "as pinned".
+    pty.wait_for(
+        "All 2 tools are satisfied: 1 as pinned, 1 overridden (kubectl).",
+        Duration::from_secs(5),
+    );
 
     let overrides = std::fs::read_to_string(sb.overrides_file()).unwrap();
     assert!(

@@ -1,6 +1,6 @@
 //! PURE: what `-v/--verbose` reports, as typed events: each probe's argument vector, the
 //! environment it changed and how long it took; probe-cache and download-cache hits; every
-//! request and how it ended; the time a step took. A sink (`crate::trace`, on stderr) renders
+//! request and how it ended; the time a step took. A sink (src/trace.rs, on stderr) renders
 //! them through `render::trace_line`; without `-v` there is no sink and nothing is built.
 
 use std::fmt;
