@@ -66,12 +66,20 @@ pub(crate) async fn apply(
         };
         outcomes.push(Outcome { tool: *tool, done });
     }
+    for tool in &choices.not_needed {
+        let done = match session.save_not_needed(*tool, None) {
+            Ok(()) => Done::MarkedNotNeeded,
+            Err(e) => Done::Failed(ApplyError::Overrides { detail: e.0 }),
+        };
+        outcomes.push(Outcome { tool: *tool, done });
+    }
+    let recorded = !choices.keep.is_empty() || !choices.not_needed.is_empty();
     let planner = |s: &Session, f: &[Finding]| {
         plan::plan(f, &s.manifest, &s.layout(), s.ctx.mirror.as_deref(), |t| {
             choices.install.contains(&t)
         })
     };
-    let mut plan = if choices.keep.is_empty() {
+    let mut plan = if !recorded {
         planner(session, findings)
     } else {
         planner(session, &session.diagnose(&observations))
@@ -273,7 +281,7 @@ async fn execute(
                     format!("verified {}", installer.display()),
                 ),
                 Done::Cancelled => progress.phase(tool, Phase::Failed, "interrupted"),
-                Done::Kept(_) | Done::Refused(_) => {}
+                Done::Kept(_) | Done::MarkedNotNeeded | Done::Refused(_) => {}
             }
             Outcome { tool, done }
         });

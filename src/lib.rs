@@ -21,6 +21,7 @@ mod modes;
 mod net;
 mod probe;
 mod session;
+mod shellrc;
 mod trace;
 mod tui;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "core" | "cluster" => 0,
-        "fsutil" | "cancel" | "probe" | "net" | "install" | "context" | "trace" => 1,
+        "fsutil" | "cancel" | "probe" | "net" | "install" | "context" | "trace" | "shellrc" => 1,
         "session" | "apply" => 2,
         "modes" | "tui" => 3,
         "mode" | "cli" | "app" => 4,

@@ -233,7 +233,7 @@ fn keep_one_install_another_then_the_terminal_is_restored() {
 
     // kubectl is selected (the first open row): keep it, with a reason.
     pty.send("\r");
-    pty.wait_for("[k] keep mine 1.32.4-dispatcher", Duration::from_secs(5));
+    pty.wait_for("[k] keep 1.32.4-dispatcher", Duration::from_secs(5));
     pty.send("k");
     pty.wait_for("reason (optional)", Duration::from_secs(5));
     pty.send("gcloud");
@@ -424,7 +424,7 @@ fn virtualbox_installer_runs_outside_the_tui_after_consent() {
     // It needs admin rights: skipped until chosen.
     assert!(pty.screen().contains("→ skip"), "{}", pty.screen());
     pty.send("\r");
-    pty.wait_for("[i] install pinned", Duration::from_secs(5));
+    pty.wait_for("[i] install 7.2.10", Duration::from_secs(5));
     pty.send("i");
     pty.send("a");
     pty.wait_for("Apply this plan?", Duration::from_secs(5));
@@ -748,4 +748,96 @@ fn skips_stay_stalls_show_and_failures_are_told_in_full() {
         std::fs::read(sb.bin_dir().join("kubectl")).unwrap(),
         kubectl
     );
+}
+
+/// `n` in a row's prompt marks the tool not needed, like `override TOOL --not-needed`: recorded
+/// on apply, nothing downloaded, and from then on it counts as satisfied.
+#[test]
+fn a_tool_marked_not_needed_counts_as_satisfied() {
+    let kubectl = script(&Fake::kubectl(PIN_KUBECTL));
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+    let server = Server::start();
+    server.route(&k.served_at(), Route::File(Arc::new(kubectl)));
+    let (sb, m) = Sandbox::for_releases(&[&k]);
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["--manifest", m.to_str().unwrap(), "--mirror", &base],
+        100,
+        30,
+    );
+    pty.wait_for("1 of 1 tools need attention", Duration::from_secs(10));
+    pty.send("\r");
+    pty.wait_for("[n] not needed", Duration::from_secs(5));
+    pty.send("n");
+    pty.wait_for("→ not needed", Duration::from_secs(5));
+    pty.send("a");
+    pty.wait_for("not needed kubectl", Duration::from_secs(5));
+    pty.send("y");
+    pty.wait_for("Every tool is satisfied.", Duration::from_secs(10));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    let overrides = std::fs::read_to_string(sb.overrides_file()).unwrap();
+    assert!(overrides.contains("not_needed = true"), "{overrides}");
+    assert!(server.requests_to(&k.served_at()).is_empty());
+    // --check agrees.
+    let out = sb.run(&["--check", "--manifest", m.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+}
+
+/// After an install into a bin dir PATH does not run first, the TUI offers the PATH step: the
+/// line for this terminal, and `w` adds it to the shell's startup file (shown first).
+#[test]
+fn after_an_install_the_path_step_is_offered_and_persisted_on_request() {
+    let kubectl = script(&Fake::kubectl(PIN_KUBECTL));
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+    let server = Server::start();
+    server.route(&k.served_at(), Route::File(Arc::new(kubectl)));
+    let mut sb = Sandbox::new();
+    sb.with_dirs();
+    sb.path_dir("tools");
+    let m = sb.write("versions.toml", &manifest(&[&k]));
+    sb.env.insert("SHELL".into(), "/bin/bash".into());
+    let base = server.base();
+    let mut pty = Pty::spawn(
+        &sb,
+        &["--manifest", m.to_str().unwrap(), "--mirror", &base],
+        110,
+        32,
+    );
+    pty.wait_for("1 of 1 tools need attention", Duration::from_secs(10));
+    pty.send("a");
+    pty.wait_for("Apply this plan?", Duration::from_secs(5));
+    pty.send("y");
+    pty.wait_for("p puts them first on PATH", Duration::from_secs(20));
+    pty.send("p");
+    pty.wait_for("In this terminal, run:", Duration::from_secs(5));
+    let s = pty.screen();
+    let bin = sb.bin_dir().display().to_string();
+    assert!(s.contains("export"), "{s}");
+    assert!(s.contains(&format!("PATH='{bin}")), "{s}");
+    assert!(s.contains(".bashrc"), "{s}");
+    let rc = sb.home().join(".bashrc");
+    assert!(!rc.exists(), "nothing written before w");
+    pty.send("w");
+    pty.wait_for("added to", Duration::from_secs(5));
+    let text = std::fs::read_to_string(&rc).unwrap();
+    assert!(text.contains(".aladdin/bin"), "{text}");
+    pty.send("q");
+    pty.wait_exit(Duration::from_secs(10));
+    // A new bash runs the installed kubectl.
+    if std::path::Path::new("/bin/bash").exists() {
+        let out = std::process::Command::new("/bin/bash")
+            .args(["-c", ". ~/.bashrc; command -v kubectl"])
+            .env_clear()
+            .env("HOME", sb.home())
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let found = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            found.trim(),
+            sb.bin_dir().join("kubectl").display().to_string()
+        );
+    }
 }

@@ -32,6 +32,8 @@ pub(crate) enum Done {
     },
     /// "Keep mine" was recorded.
     Kept(OverrideEntry),
+    /// "Not needed" was recorded (the TUI's `n`, like `override TOOL --not-needed`).
+    MarkedNotNeeded,
     /// Not attempted because it could not be done safely.
     Refused(Refusal),
     Failed(ApplyError),

@@ -69,6 +69,8 @@ pub(crate) struct Choices {
     pub(crate) install: Vec<Tool>,
     /// "Keep mine": the override to record (stamped when it is written).
     pub(crate) keep: Vec<(Tool, OverrideEntry)>,
+    /// "Not needed": the tools to mark so.
+    pub(crate) not_needed: Vec<Tool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -279,7 +279,9 @@ pub(crate) fn outcome_note(o: &Outcome) -> Option<String> {
         }
         Done::Failed(e) => Some(format!("install failed: {}", apply_error(e))),
         Done::Cancelled => Some("interrupted before anything was installed".into()),
-        Done::Kept(_) | Done::InstallerReady { .. } | Done::Refused(_) => None,
+        Done::Kept(_) | Done::MarkedNotNeeded | Done::InstallerReady { .. } | Done::Refused(_) => {
+            None
+        }
     }
 }
 
@@ -289,6 +291,7 @@ pub(crate) fn outcome_word(o: &Outcome) -> String {
         Done::Installed { version, .. } => format!("installed {version}"),
         Done::InstallerReady { .. } => "installer ready".into(),
         Done::Kept(_) => "kept".into(),
+        Done::MarkedNotNeeded => "not needed".into(),
         Done::Refused(_) => "refused".into(),
         Done::Failed(_) => "failed".into(),
         Done::Cancelled => "cancelled".into(),

@@ -610,6 +610,7 @@ fn json_outcome(o: &Outcome) -> JsonOutcome {
             j.version = Some(e.version.clone());
             j.path = Some(e.path.display().to_string());
         }
+        Done::MarkedNotNeeded => j.result = "not_needed",
         Done::Refused(r) => {
             j.result = "refused";
             j.error_kind = Some(refusal_kind(r));

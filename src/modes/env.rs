@@ -2,11 +2,11 @@
 //! with `--persist`, the line that does it in every new shell, added to its startup file once.
 
 use crate::context::Context;
-use crate::core::envline::{self, Homes, Persist, Shell};
+use crate::core::envline::{self, Shell};
 use crate::core::inert::inert_lines;
 use crate::core::tool::Os;
-use crate::fsutil;
 use crate::session::{EXIT_OK, Fatal, emit};
+use crate::shellrc::{self, Persisted, PlanProblem};
 
 pub(crate) fn run(
     ctx: &Context,
@@ -15,11 +15,7 @@ pub(crate) fn run(
     dry_run: bool,
 ) -> Result<u8, Fatal> {
     let windows = ctx.platform.os == Os::Windows;
-    let shell = match shell {
-        Some(s) => s,
-        None => envline::guess_shell(ctx.shell.as_deref(), windows)
-            .map_err(|name| unknown_shell(ctx, &name))?,
-    };
+    let shell = shellrc::shell(ctx, shell).map_err(|p| problem(ctx, p))?;
     if !persist {
         emit(&format!(
             "{}\n",
@@ -27,37 +23,12 @@ pub(crate) fn run(
         ))?;
         return Ok(EXIT_OK);
     }
-    let home = ctx.home.as_deref().ok_or_else(|| {
-        Fatal("cannot find your home directory (HOME is unset), so there is no startup file to add the line to".into())
-    })?;
-    let homes = Homes {
-        home,
-        zdotdir: ctx.zdotdir.as_deref(),
-        xdg_config: ctx.xdg_config_home.as_deref(),
-        macos: ctx.platform.os == Os::Darwin,
-    };
-    let (Some(rc), Some(line)) = (
-        envline::rc_file(shell, &homes),
-        envline::persist_line(shell, &ctx.bin_dir, home),
-    ) else {
-        return Err(Fatal(
-            "--persist writes bash, zsh, fish and sh startup files; for PowerShell add `aladdin-doctor env --shell powershell | Invoke-Expression` to your $PROFILE".into(),
-        ));
-    };
-    let target = fsutil::resolve_links(&rc);
-    let text = match std::fs::read_to_string(&target) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Fatal(format!(
-                "cannot read {}: {e}; nothing was changed",
-                rc.display()
-            )));
-        }
-    };
-    let shown = format!("{}\n{line}", envline::MARKER);
-    let (new_text, appended) = match envline::persist(&text, &line) {
-        Persist::Unchanged { line: n } => {
+    let plan = shellrc::plan(ctx, shell).map_err(|p| problem(ctx, p))?;
+    let rc = &plan.rc;
+    let shown = format!("{}\n{}", envline::MARKER, plan.line);
+    let done = shellrc::write(&plan, true).map_err(|e| write_error(rc, e))?;
+    let appended = match &done {
+        Persisted::Unchanged { line: n } => {
             emit(&inert_lines(&format!(
                 "{}:{n} already puts {} first on PATH ({}); nothing changed\n",
                 rc.display(),
@@ -66,12 +37,12 @@ pub(crate) fn run(
             )))?;
             return Ok(EXIT_OK);
         }
-        Persist::Appended { text } => (text, true),
-        Persist::Replaced { old, text } => {
+        Persisted::Appended => true,
+        Persisted::Replaced { old } => {
             emit(&inert_lines(&format!(
                 "the line aladdin-doctor added before names another bin dir:\n  {old}\n"
             )))?;
-            (text, false)
+            false
         }
     };
     let action = match (dry_run, appended) {
@@ -90,12 +61,7 @@ pub(crate) fn run(
         emit("--dry-run: nothing was written.\n")?;
         return Ok(EXIT_OK);
     }
-    fsutil::replace_file(&rc, new_text.as_bytes()).map_err(|e| {
-        Fatal(format!(
-            "cannot write {}: {e}; nothing was changed. Add the two lines above to it yourself",
-            rc.display()
-        ))
-    })?;
+    shellrc::write(&plan, false).map_err(|e| write_error(rc, e))?;
     emit(&format!(
         "Done. Open a new terminal, or now in this one: {}\n",
         match shell {
@@ -104,6 +70,34 @@ pub(crate) fn run(
         }
     ))?;
     Ok(EXIT_OK)
+}
+
+fn write_error(rc: &std::path::Path, e: shellrc::WriteError) -> Fatal {
+    if e.reading {
+        Fatal(format!(
+            "cannot read {}: {}; nothing was changed",
+            rc.display(),
+            e.error
+        ))
+    } else {
+        Fatal(format!(
+            "cannot write {}: {}; nothing was changed. Add the two lines above to it yourself",
+            rc.display(),
+            e.error
+        ))
+    }
+}
+
+fn problem(ctx: &Context, p: PlanProblem) -> Fatal {
+    match p {
+        PlanProblem::UnknownShell(name) => unknown_shell(ctx, &name),
+        PlanProblem::NoHome => Fatal(
+            "cannot find your home directory (HOME is unset), so there is no startup file to add the line to".into(),
+        ),
+        PlanProblem::NoStartupFile => Fatal(
+            "--persist writes bash, zsh, fish and sh startup files; for PowerShell add `aladdin-doctor env --shell powershell | Invoke-Expression` to your $PROFILE".into(),
+        ),
+    }
 }
 
 /// `$SHELL` names a shell whose syntax `env` does not write: say so, never print a bash line.

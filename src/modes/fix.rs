@@ -94,6 +94,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
     let choices = Choices {
         install: session.tools.clone(),
         keep: Vec::new(),
+        not_needed: Vec::new(),
     };
 
     let applied = {

@@ -136,6 +136,7 @@ pub(crate) async fn event_loop<S: Screen>(
     if session.ctx.cluster {
         model.cluster = Some(model::ClusterPane::new());
     }
+    model.path_step = Some(path_step(&session.ctx));
     let ticker = tokio::spawn({
         let tx = tx.clone();
         async move {
@@ -196,6 +197,26 @@ pub(crate) async fn event_loop<S: Screen>(
     ticker.abort();
     signals.abort();
     result.map(|()| (model, shell.session))
+}
+
+/// The PATH step for this user's shell: the line for now, and what `env --persist` would write.
+fn path_step(ctx: &crate::context::Context) -> model::PathStep {
+    let windows = ctx.platform.os == crate::core::tool::Os::Windows;
+    match crate::shellrc::shell(ctx, None) {
+        Ok(shell) => model::PathStep {
+            now: Some(crate::core::envline::line(
+                shell,
+                &ctx.bin_dir,
+                &ctx.path_entries,
+                windows,
+            )),
+            persist: crate::shellrc::plan(ctx, shell),
+        },
+        Err(p) => model::PathStep {
+            now: None,
+            persist: Err(p),
+        },
+    }
 }
 
 /// Gives the terminal back: main screen, cooked mode, cursor shown. Nothing here may print:
@@ -324,6 +345,17 @@ impl Shell {
                     }
                 });
                 self.cluster_fix = Some((handle, cancel));
+            }
+            Cmd::PersistPath(plan) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result =
+                        tokio::task::spawn_blocking(move || crate::shellrc::write(&plan, false))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.error.to_string()));
+                    let _ = tx.send(Msg::PathPersisted(result)).await;
+                });
             }
             Cmd::Cancel => self.cancel().await,
             Cmd::Quit => {}

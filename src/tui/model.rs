@@ -13,6 +13,7 @@ use crate::core::overrides::Overrides;
 use crate::core::plan::Choices;
 use crate::core::progress::{Event, Phase as Step};
 use crate::core::tool::Tool;
+use crate::shellrc::{PersistPlan, PlanProblem};
 
 /// Keys, already translated from the terminal's events (so `update` needs no terminal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub(crate) enum Msg {
     ClusterLine(String),
     /// The cluster fix finished: what it ran and the last look.
     ClusterFixed(ClusterRun),
+    /// The PATH line was written to the shell's startup file (or could not be).
+    PathPersisted(Result<crate::shellrc::Persisted, String>),
     /// SIGTERM or the like: cancel and leave.
     Terminate,
 }
@@ -65,6 +68,8 @@ pub(crate) enum Msg {
 pub(crate) enum Choice {
     Install,
     Keep,
+    /// Recorded like `override TOOL --not-needed`: the tool counts as satisfied from now on.
+    NotNeeded,
     Skip,
 }
 
@@ -73,6 +78,7 @@ impl Choice {
         match self {
             Choice::Install => "install",
             Choice::Keep => "keep mine",
+            Choice::NotNeeded => "not needed",
             Choice::Skip => "skip",
         }
     }
@@ -102,6 +108,8 @@ pub(crate) enum Cmd {
         findings: Vec<Finding>,
         switch_context: bool,
     },
+    /// Write the PATH line into the shell's startup file.
+    PersistPath(PersistPlan),
     /// Cancel the running apply or cluster fix (no partial files are left).
     Cancel,
     Quit,
@@ -134,11 +142,21 @@ pub(crate) enum Mode {
         commands: Vec<Vec<String>>,
         minikube_running: bool,
     },
+    /// How to put the bin dir first on PATH: now, and in every new shell (`w` writes it).
+    PathStep,
     /// What fixing the cluster would run; `switch` names the context it may switch to.
     ConfirmCluster {
         commands: Vec<String>,
         switch: Option<String>,
     },
+}
+
+/// The PATH step: the line for this shell now, and what `env --persist` would write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PathStep {
+    /// The line for this terminal (None: a shell `env` does not write for).
+    pub(crate) now: Option<String>,
+    pub(crate) persist: Result<PersistPlan, PlanProblem>,
 }
 
 /// The cluster section (`--cluster`, or `c`).
@@ -250,6 +268,7 @@ impl Row {
         if f.status == Status::Drift {
             v.push(Choice::Keep);
         }
+        v.push(Choice::NotNeeded);
         v.push(Choice::Skip);
         v
     }
@@ -293,6 +312,8 @@ pub(crate) struct Model {
     pub(crate) after_apply: bool,
     /// The cluster section, once asked for.
     pub(crate) cluster: Option<ClusterPane>,
+    /// How to put the bin dir first on PATH (None: not known, e.g. in tests).
+    pub(crate) path_step: Option<PathStep>,
     pub(crate) quit: bool,
 }
 
@@ -339,6 +360,7 @@ impl Model {
             status: None,
             after_apply: false,
             cluster: None,
+            path_step: None,
             quit: false,
         }
     }

@@ -164,6 +164,23 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             });
             reprobe(m, true)
         }
+        Msg::PathPersisted(result) => {
+            let bin = m.layout.bin_dir.display().to_string();
+            let rc = match &m.path_step {
+                Some(PathStep {
+                    persist: Ok(plan), ..
+                }) => plan.rc.display().to_string(),
+                _ => "your shell's startup file".into(),
+            };
+            m.status = Some(match result {
+                Ok(crate::shellrc::Persisted::Unchanged { .. }) => {
+                    format!("{rc} already puts {bin} first on PATH")
+                }
+                Ok(_) => format!("added to {rc}: every new terminal puts {bin} first on PATH"),
+                Err(e) => format!("cannot write {rc}: {e}; nothing was changed"),
+            });
+            vec![]
+        }
         Msg::Terminate => quit(m),
         Msg::Key(k) => key(m, k),
     }
@@ -297,6 +314,7 @@ fn key(m: &mut Model, k: Key) -> Vec<Cmd> {
                     let c = match ch {
                         'i' => Some(Choice::Install),
                         'k' => Some(Choice::Keep),
+                        'n' => Some(Choice::NotNeeded),
                         's' => Some(Choice::Skip),
                         _ => None,
                     };
@@ -376,6 +394,21 @@ fn key(m: &mut Model, k: Key) -> Vec<Cmd> {
             }
             _ => vec![],
         },
+        Mode::PathStep => match k {
+            Key::Char('w') => {
+                m.mode = Mode::Normal;
+                match &m.path_step {
+                    Some(PathStep {
+                        persist: Ok(plan), ..
+                    }) => vec![Cmd::PersistPath(plan.clone())],
+                    _ => vec![],
+                }
+            }
+            _ => {
+                m.mode = Mode::Normal;
+                vec![]
+            }
+        },
         Mode::ConfirmCluster { commands, switch } => match k {
             Key::Char('y') | Key::Enter if !commands.is_empty() => fix_cluster(m, false),
             Key::Char('s') if switch.is_some() => fix_cluster(m, true),
@@ -387,6 +420,11 @@ fn key(m: &mut Model, k: Key) -> Vec<Cmd> {
         },
         Mode::Normal => normal_key(m, k),
     }
+}
+
+/// `p` is offered while the bin dir is not first on PATH.
+pub(crate) fn path_step_offered(m: &Model) -> bool {
+    m.path_step.is_some() && m.layout.bin_dir_index != Some(0)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -488,7 +526,10 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
             }
         }
         Key::Char('a') if m.phase == Phase::Ready || m.phase == Phase::Done => {
-            if m.chosen(Choice::Install).is_empty() && m.chosen(Choice::Keep).is_empty() {
+            if m.chosen(Choice::Install).is_empty()
+                && m.chosen(Choice::Keep).is_empty()
+                && m.chosen(Choice::NotNeeded).is_empty()
+            {
                 m.status = Some("nothing to apply: every row is satisfied or skipped".into());
             } else {
                 m.mode = Mode::ConfirmApply;
@@ -507,6 +548,7 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
             return look_at_cluster(m);
         }
         Key::Char('f') if !m.busy() => confirm_cluster_fix(m),
+        Key::Char('p') if path_step_offered(m) => m.mode = Mode::PathStep,
         Key::Char('d') => m.details = !m.details,
         Key::Char('?') => m.mode = Mode::Help,
         Key::Char('q') | Key::Esc => {
@@ -524,6 +566,7 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
 /// The confirmed choices: overrides to record and tools to install.
 fn apply(m: &mut Model) -> Vec<Cmd> {
     let install = m.chosen(Choice::Install);
+    let not_needed = m.chosen(Choice::NotNeeded);
     let keep: Vec<_> = m
         .rows
         .iter()
@@ -553,7 +596,11 @@ fn apply(m: &mut Model) -> Vec<Cmd> {
     m.phase = Phase::Applying;
     m.status = None;
     vec![Cmd::Apply {
-        choices: Choices { install, keep },
+        choices: Choices {
+            install,
+            keep,
+            not_needed,
+        },
         observations,
     }]
 }
@@ -582,6 +629,9 @@ pub(crate) fn plan_lines(m: &Model) -> Vec<String> {
                     .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             )),
+            Some(Choice::NotNeeded) if r.choices().contains(&Choice::NotNeeded) => {
+                lines.push(format!("not needed {:<10} {from}", r.tool.name()))
+            }
             Some(Choice::Skip) if !r.choices().is_empty() => {
                 lines.push(format!("skip     {:<10} {from}", r.tool.name()))
             }
@@ -688,11 +738,16 @@ pub(crate) mod tests {
         assert_eq!(row(&m, Tool::Kubectl).choice, Some(Choice::Install));
         assert_eq!(
             row(&m, Tool::Kubectl).choices(),
-            [Choice::Install, Choice::Keep, Choice::Skip]
+            [
+                Choice::Install,
+                Choice::Keep,
+                Choice::NotNeeded,
+                Choice::Skip
+            ]
         );
         assert_eq!(
             row(&m, Tool::Minikube).choices(),
-            [Choice::Install, Choice::Skip],
+            [Choice::Install, Choice::NotNeeded, Choice::Skip],
             "nothing to keep"
         );
     }
@@ -788,7 +843,7 @@ pub(crate) mod tests {
     fn prompt_skip_and_enter_on_a_satisfied_row() {
         let mut m = ready();
         select(&mut m, Tool::Minikube);
-        keys(&mut m, &[Key::Enter, Key::Down, Key::Enter]);
+        keys(&mut m, &[Key::Enter, Key::Down, Key::Down, Key::Enter]);
         assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Skip));
         select(&mut m, Tool::Docker);
         keys(&mut m, &[Key::Enter]);
@@ -881,6 +936,22 @@ pub(crate) mod tests {
         assert_eq!(row(&m, Tool::Helm).choice, Some(Choice::Skip));
         assert_eq!(row(&m, Tool::Virtualbox).choice, Some(Choice::Skip));
         assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::Install));
+    }
+
+    #[test]
+    fn not_needed_is_recorded_on_apply_and_nothing_is_fetched_for_it() {
+        let mut m = ready();
+        select(&mut m, Tool::Minikube);
+        keys(&mut m, &[Key::Enter, Key::Char('n')]);
+        assert_eq!(row(&m, Tool::Minikube).choice, Some(Choice::NotNeeded));
+        keys(&mut m, &[Key::Char('a')]);
+        assert!(plan_lines(&m).contains(&"not needed minikube   missing".to_string()));
+        let cmds = keys(&mut m, &[Key::Char('y')]);
+        let [Cmd::Apply { choices, .. }] = &cmds[..] else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(choices.not_needed, [Tool::Minikube]);
+        assert!(!choices.install.contains(&Tool::Minikube));
     }
 
     #[test]

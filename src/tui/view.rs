@@ -16,6 +16,7 @@ use crate::core::plan::mirror_url;
 use crate::core::progress::Phase as Step;
 use crate::core::render;
 use crate::core::report::{Mark, cluster_mark, cluster_symbol, verdict};
+use crate::shellrc::PlanProblem;
 
 pub(crate) const MIN_WIDTH: u16 = 80;
 pub(crate) const MIN_HEIGHT: u16 = 24;
@@ -195,6 +196,50 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
             let h = lines.len() as u16 + 2;
             popup(f, area, "VirtualBox", Text::from(lines), 76, h);
         }
+        Mode::PathStep => {
+            let bin = m.layout.bin_dir.display().to_string();
+            let mut lines = vec![Line::from(format!(
+                "The tools are installed in {bin}, which your PATH does not run first."
+            ))];
+            if let Some(step) = &m.path_step {
+                if let Some(now) = &step.now {
+                    lines.push(Line::from(""));
+                    lines.push(Line::from("In this terminal, run:"));
+                    lines.push(Line::from(format!("  {now}")));
+                }
+                lines.push(Line::from(""));
+                match &step.persist {
+                    Ok(plan) => {
+                        lines.push(Line::from(format!(
+                            "For every new {} terminal, w adds to {}:",
+                            plan.shell.name(),
+                            plan.rc.display()
+                        )));
+                        lines.push(Line::from(format!("  {}", crate::core::envline::MARKER)));
+                        lines.push(Line::from(format!("  {}", plan.line)));
+                    }
+                    Err(PlanProblem::UnknownShell(name)) => lines.push(Line::from(format!(
+                        "Your shell is {name}: put {bin} first on PATH in its own startup file."
+                    ))),
+                    Err(PlanProblem::NoHome) => lines.push(Line::from(
+                        "No home directory (HOME is unset): no startup file to add it to.",
+                    )),
+                    Err(PlanProblem::NoStartupFile) => lines.push(Line::from(
+                        "For PowerShell, add `aladdin-doctor env --shell powershell | Invoke-Expression` to your $PROFILE.",
+                    )),
+                }
+            }
+            lines.push(Line::from(""));
+            let mut keys = Vec::new();
+            if m.path_step.as_ref().is_some_and(|s| s.persist.is_ok()) {
+                keys.push(Span::styled("w", t.key()));
+                keys.push(Span::raw(" write it   "));
+            }
+            keys.push(Span::styled("esc", t.key()));
+            keys.push(Span::raw(" close"));
+            lines.push(Line::from(keys));
+            popup_fit(f, area, "PATH", inert_text_owned(lines), 110);
+        }
         Mode::ConfirmCluster { commands, switch } => {
             let mut lines: Vec<Line> = Vec::new();
             if !commands.is_empty() {
@@ -230,8 +275,7 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
             keys.push(Span::styled("n", t.key()));
             keys.push(Span::raw(" / esc back"));
             lines.push(Line::from(keys));
-            let h = lines.len() as u16 + 2;
-            popup(f, area, "Fix the cluster?", inert_text_owned(lines), 78, h);
+            popup_fit(f, area, "Fix the cluster?", inert_text_owned(lines), 78);
         }
         _ => {}
     }
@@ -559,8 +603,9 @@ fn prompt_line(m: &Model, r: &Row, t: &Theme) -> Option<Line<'static>> {
             let mut spans = vec![Span::raw("↳ ")];
             for (i, c) in r.choices().iter().enumerate() {
                 let (k, label) = match c {
-                    Choice::Install => ("i", format!("install pinned {}", r.pinned)),
-                    Choice::Keep => ("k", format!("keep mine {found}")),
+                    Choice::Install => ("i", format!("install {}", r.pinned)),
+                    Choice::Keep => ("k", format!("keep {found}")),
+                    Choice::NotNeeded => ("n", "not needed".to_string()),
                     Choice::Skip => ("s", "skip".to_string()),
                 };
                 let style = if i == *at {
@@ -570,7 +615,7 @@ fn prompt_line(m: &Model, r: &Row, t: &Theme) -> Option<Line<'static>> {
                 };
                 spans.push(Span::styled(format!("[{k}]"), t.key()));
                 spans.push(Span::styled(format!(" {label}"), style));
-                spans.push(Span::raw("   "));
+                spans.push(Span::raw("  "));
             }
             Some(Line::from(spans))
         }
@@ -709,7 +754,7 @@ fn tui_hint(m: &Model, r: &Row, fd: &Finding) -> Option<String> {
     let choices = r.choices();
     let failed = r.outcome.as_ref().is_some_and(|o| o.failed());
     let path_step = || {
-        if m.layout.bin_dir_index == Some(0) {
+        if !super::update::path_step_offered(m) {
             String::new()
         } else {
             format!("; then p puts {bin} first on PATH")
@@ -923,6 +968,11 @@ fn phase_line(m: &Model) -> String {
                 }
                 s.push_str(". ");
             }
+            let path_step =
+                m.phase == Phase::Done && installed > 0 && super::update::path_step_offered(m);
+            if path_step {
+                s.push_str("p puts them first on PATH. ");
+            }
             if open == 0 {
                 s.push_str("Every tool is satisfied.");
             } else {
@@ -934,14 +984,25 @@ fn phase_line(m: &Model) -> String {
 }
 
 fn footer_line(m: &Model, t: &Theme, width: u16) -> Line<'static> {
+    let prompt_keys: Vec<(&str, &str)>;
     let keys: &[(&str, &str)] = match &m.mode {
-        Mode::Prompt { .. } => &[
-            ("i", "install pinned"),
-            ("k", "keep mine"),
-            ("s", "skip"),
-            ("↑↓ ↵", "select"),
-            ("esc", "back"),
-        ],
+        // Only the keys this row's prompt accepts.
+        Mode::Prompt { .. } => {
+            let choices = m.selected_row().map(Row::choices).unwrap_or_default();
+            let all: &[(Choice, &str, &str)] = &[
+                (Choice::Install, "i", "install pinned"),
+                (Choice::Keep, "k", "keep mine"),
+                (Choice::NotNeeded, "n", "not needed"),
+                (Choice::Skip, "s", "skip"),
+            ];
+            prompt_keys = all
+                .iter()
+                .filter(|(c, _, _)| choices.contains(c))
+                .map(|(_, k, w)| (*k, *w))
+                .chain([("↑↓ ↵", "select"), ("esc", "back")])
+                .collect::<Vec<_>>();
+            &prompt_keys
+        }
         Mode::Reason { .. } => &[("type", "a reason"), ("↵", "done"), ("esc", "back")],
         _ if m.busy() => &[
             ("↑↓/jk", "move"),
@@ -954,6 +1015,7 @@ fn footer_line(m: &Model, t: &Theme, width: u16) -> Line<'static> {
             ("↵", "choose"),
             ("a", "apply"),
             ("r", "re-probe"),
+            ("p", "PATH"),
             ("c", "cluster"),
             ("f", "fix cluster"),
             ("d", "details"),
@@ -970,6 +1032,7 @@ fn footer_line(m: &Model, t: &Theme, width: u16) -> Line<'static> {
         .iter()
         .filter(|(k, _)| match *k {
             "f" => cluster_fixable,
+            "p" => super::update::path_step_offered(m),
             "c" => m.phase != Phase::Probing,
             _ => true,
         })
@@ -1001,9 +1064,16 @@ fn help_text(t: &Theme) -> Text<'static> {
     let rows: &[(&str, &str)] = &[
         ("↑ ↓  j k", "move between tools"),
         ("↵", "open the row's prompt"),
-        ("i k s", "in the prompt: install pinned / keep mine / skip"),
+        (
+            "i k n s",
+            "in the prompt: install pinned / keep mine / not needed / skip",
+        ),
         ("a", "apply the choices (asks first)"),
         ("r", "probe every tool again"),
+        (
+            "p",
+            "put the bin dir first on PATH: the line for now, w for every new shell",
+        ),
         (
             "c",
             "check the cluster: docker, minikube, context, API, addons, helm",
@@ -1034,6 +1104,26 @@ fn help_text(t: &Theme) -> Text<'static> {
         "Nothing changes until you confirm the plan. Any key closes this.",
     ));
     Text::from(lines)
+}
+
+/// A popup as wide as `w` allows (at most the screen less a margin), as tall as its wrapped text.
+fn popup_fit(f: &mut Frame, area: Rect, title: &str, text: Text<'static>, w: u16) {
+    let w = w.min(area.width.saturating_sub(4)).max(20);
+    let inner = usize::from(w - 2);
+    // Word wrapping breaks a little earlier than the width: a margin per wrapped line.
+    let h: usize = text
+        .lines
+        .iter()
+        .map(|l| {
+            let n = l.width();
+            if n <= inner {
+                1
+            } else {
+                (n * 6 / 5).div_ceil(inner)
+            }
+        })
+        .sum();
+    popup(f, area, title, text, w, h as u16 + 2);
 }
 
 fn popup(f: &mut Frame, area: Rect, title: &str, text: Text<'static>, w: u16, h: u16) {
@@ -1451,7 +1541,7 @@ mod tests {
         let mut m = ready();
         key(&mut m, Key::Char('?'));
         let s = screen(&m, 80, 24);
-        for k in ["j k", "i k s", "apply", "re-probe", "details", "quit"] {
+        for k in ["j k", "i k n s", "apply", "re-probe", "details", "quit"] {
             assert!(s.contains(k), "{k}:\n{s}");
         }
         key(&mut m, Key::Char('x'));
