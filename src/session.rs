@@ -320,31 +320,56 @@ impl Session {
             .and_then(crate::cluster::Release::parse)
     }
 
-    /// The cluster tools as the diagnosis found them: the copy PATH runs, when it answered.
-    pub(crate) fn cluster_tools(&self, findings: &[Finding]) -> ClusterTools {
-        let path_of = |t: Tool| {
-            findings
+    /// The cluster tools: the copy PATH runs of docker, minikube, kubectl and helm, from the
+    /// diagnosis where it looked at them, else probed now (`--only docker --cluster` still
+    /// needs minikube). A copy whose version could not be read is still used: minikube then
+    /// gets today's flags, helm 3's checks.
+    pub(crate) async fn cluster_tools(&self, findings: &[Finding]) -> ClusterTools {
+        use crate::cluster::Release;
+        use crate::cluster::helm::HelmGeneration;
+        let wanted = [Tool::Docker, Tool::Minikube, Tool::Kubectl, Tool::Helm];
+        let space = self.ctx.search_space();
+        let missing: Vec<Tool> = wanted
+            .into_iter()
+            .filter(|t| !findings.iter().any(|f| f.tool == *t))
+            .collect();
+        let probed = futures_util::future::join_all(
+            missing
                 .iter()
-                .find(|f| f.tool == t)
-                .and_then(|f| f.found.as_ref())
-                .filter(|s| s.version.is_some())
-                .map(|s| s.path.clone())
+                .map(|t| probe::observe_tool(*t, &space, &self.ctx.probe)),
+        )
+        .await;
+        let found = |t: Tool| -> Option<(std::path::PathBuf, Option<Release>)> {
+            if let Some(f) = findings.iter().find(|f| f.tool == t) {
+                let s = f.found.as_ref()?;
+                return Some((
+                    s.path.clone(),
+                    s.version.as_deref().and_then(Release::parse),
+                ));
+            }
+            let c = probed.iter().find(|o| o.tool == t)?.effective()?;
+            let version = match &c.state {
+                crate::core::observation::CopyState::Read(r) => Some(Release::new(
+                    u32::try_from(r.version.major).unwrap_or(u32::MAX),
+                    u32::try_from(r.version.minor).unwrap_or(u32::MAX),
+                    u32::try_from(r.version.patch).unwrap_or(u32::MAX),
+                )),
+                _ => None,
+            };
+            Some((c.path.clone(), version))
         };
-        let version_of = |t: Tool| {
-            findings
-                .iter()
-                .find(|f| f.tool == t)
-                .and_then(|f| f.found_version())
-                .and_then(crate::cluster::Release::parse)
-        };
+        // The newest releases' flags when the version could not be read.
+        const TODAY: Release = Release::new(1, 35, 0);
         ClusterTools {
-            docker: path_of(Tool::Docker),
-            minikube: path_of(Tool::Minikube).zip(version_of(Tool::Minikube)),
-            kubectl: path_of(Tool::Kubectl),
-            helm: path_of(Tool::Helm).zip(
-                version_of(Tool::Helm)
-                    .map(|r| crate::cluster::helm::HelmGeneration::of_major(u64::from(r.major))),
-            ),
+            docker: found(Tool::Docker).map(|(p, _)| p),
+            minikube: found(Tool::Minikube).map(|(p, v)| (p, v.unwrap_or(TODAY))),
+            kubectl: found(Tool::Kubectl).map(|(p, _)| p),
+            helm: found(Tool::Helm).map(|(p, v)| {
+                let generation = v.map_or(HelmGeneration::Client, |r| {
+                    HelmGeneration::of_major(u64::from(r.major))
+                });
+                (p, generation)
+            }),
         }
     }
 
@@ -355,30 +380,39 @@ impl Session {
             return ClusterRun::default();
         }
         ClusterRun {
-            rows: self.look_at_cluster(&self.cluster_tools(findings)).await,
+            rows: self
+                .look_at_cluster(&self.cluster_tools(findings).await)
+                .await,
             fixes: Vec::new(),
         }
     }
 
     /// `--fix --cluster`, for every mode: look, run what `cluster::fix::next` plans (`on_step`
     /// before each, every line of its output to `on_line`, untrusted), look again; at most
-    /// `fix::MAX_ROUNDS` rounds and no command twice. Stops between steps once `cancel` is set
-    /// (a running command gets SIGINT).
+    /// `rounds` rounds and no command twice. Once `cancel` is set, a running command gets
+    /// SIGINT and nothing else runs, not even a last look.
     pub(crate) async fn fix_cluster(
         &self,
         findings: &[Finding],
         switch_context: bool,
+        rounds: usize,
         cancel: &Cancel,
         on_step: &(dyn Fn(&fix::Step) + Sync),
         on_line: &(dyn Fn(&str) + Send + Sync),
     ) -> ClusterRun {
-        let tools = self.cluster_tools(findings);
-        let minikube = self.minikube_release(findings);
+        let tools = self.cluster_tools(findings).await;
+        let minikube = tools.minikube.as_ref().map(|(_, r)| *r);
+        let look = async || {
+            tokio::select! {
+                rows = self.look_at_cluster(&tools) => Some(rows),
+                _ = cancel.cancelled() => None,
+            }
+        };
         let mut run = ClusterRun {
-            rows: self.look_at_cluster(&tools).await,
+            rows: look().await.unwrap_or_default(),
             fixes: Vec::new(),
         };
-        for _ in 0..fix::MAX_ROUNDS {
+        for _ in 0..rounds {
             let done: Vec<fix::Action> = run.fixes.iter().map(|d| d.action.clone()).collect();
             let steps = fix::next(&run.rows, minikube, switch_context, &done);
             if steps.is_empty() || cancel.is_cancelled() {
@@ -393,7 +427,10 @@ impl Session {
                     probe::cluster::act(step, &tools, &self.ctx.probe.env, cancel, on_line).await;
                 run.fixes.push(done);
             }
-            run.rows = self.look_at_cluster(&tools).await;
+            match look().await {
+                Some(rows) => run.rows = rows,
+                None => break,
+            }
         }
         run
     }

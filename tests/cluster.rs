@@ -78,7 +78,7 @@ impl Cluster {
     fi ;;
   "profile list -o json --light")
     echo '{{"invalid":[],"valid":[{{"Name":"minikube","Status":"Skipped","Config":{{"Name":"minikube","VMDriver":"","Driver":"virtualbox"}}}}]}}' ;;
-  "start --driver=virtualbox --kubernetes-version=v1.30.6")
+  "start"*)
 {start} ;;
   "addons list -p minikube -o json")
     m=disabled; [ -f "$S/addon-metrics-server" ] && m=enabled
@@ -165,8 +165,13 @@ fn row<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no row {name}: {report:#}"))
 }
 
-const STARTS: &str = r#"    echo '* minikube v1.35.0 on Debian'; echo '* Done! kubectl is now configured to use "minikube" cluster'
-    touch "$S/running"; echo minikube > "$S/context""#;
+/// What `minikube start` does: start the VM and, unless `--keep-context`, make its context the
+/// current one (as the real one does).
+const STARTS: &str = r#"    echo '* minikube v1.35.0 on Debian'; touch "$S/running"
+    case " $* " in
+      *" --keep-context "*) echo '* Done! "minikube" cluster is ready (the current context is unchanged)' ;;
+      *) echo minikube > "$S/context"; echo '* Done! kubectl is now configured to use "minikube" cluster' ;;
+    esac"#;
 
 #[test]
 fn check_reports_a_stopped_cluster_and_changes_nothing() {
@@ -177,10 +182,8 @@ fn check_reports_a_stopped_cluster_and_changes_nothing() {
     let mk = row(&report, "minikube");
     assert_eq!(mk["status"], "failed", "{mk:#}");
     assert_eq!(mk["fix"]["kind"], "start-minikube");
-    assert_eq!(
-        mk["hint"],
-        "`minikube start --driver=virtualbox --kubernetes-version=v1.30.6`"
-    );
+    // The profile exists: it starts as it was made, and the current context stays.
+    assert_eq!(mk["hint"], "`minikube start --keep-context`");
     // What depends on a running cluster is skipped, naming the cause, not failed three times.
     assert_eq!(row(&report, "api-server")["status"], "skipped");
     assert_eq!(row(&report, "addon:metrics-server")["status"], "skipped");
@@ -196,7 +199,7 @@ fn fix_starts_the_cluster_then_enables_the_addons_and_checks_again() {
     assert_eq!(
         c.changes(),
         [
-            "minikube start --driver=virtualbox --kubernetes-version=v1.30.6",
+            "minikube start --keep-context",
             "minikube addons enable metrics-server",
             "minikube addons enable ingress",
         ]
@@ -214,15 +217,17 @@ fn fix_starts_the_cluster_then_enables_the_addons_and_checks_again() {
     assert_eq!(
         row(&report, "minikube")["ran"],
         serde_json::json!([{
-            "command": "minikube start --driver=virtualbox --kubernetes-version=v1.30.6",
+            "command": "minikube start --keep-context",
             "result": "ok"
         }])
     );
     // Each command is shown before it runs, and its output passes through.
     let shown = stderr
-        .find("minikube: running `minikube start --driver=virtualbox")
+        .find("minikube: running `minikube start --keep-context`")
         .unwrap_or_else(|| panic!("{stderr}"));
-    let output = stderr.find("│ * Done! kubectl is now configured").unwrap();
+    let output = stderr
+        .find("│ * Done! \"minikube\" cluster is ready")
+        .unwrap();
     assert!(shown < output, "{stderr}");
     // The cluster is looked at again after each round: the last look saw it running.
     let statuses = c
@@ -266,6 +271,30 @@ fn the_context_is_switched_only_when_asked() {
     assert_eq!(row(&report, "kube-context")["status"], "ok");
 }
 
+/// `minikube start` makes its context the current one unless told not to: `--fix` tells it
+/// not to, so a stopped cluster is started without moving the user off their context.
+#[test]
+fn starting_the_cluster_keeps_the_users_context_unless_asked() {
+    let c = Cluster::new(false, "prod-eu", &["metrics-server", "ingress"], STARTS);
+    let (code, _, stderr) = c.json(&["--fix"]);
+    assert_eq!(c.changes(), ["minikube start --keep-context"]);
+    assert_eq!(
+        fs::read_to_string(c.state.join("context")).unwrap(),
+        "prod-eu\n"
+    );
+    assert_eq!(code, Some(1), "the context is still not the pinned one");
+    assert!(stderr.contains("--switch-context"), "{stderr}");
+
+    let c = Cluster::new(false, "prod-eu", &["metrics-server", "ingress"], STARTS);
+    let (code, report, _) = c.json(&["--fix", "--switch-context"]);
+    assert_eq!(c.changes(), ["minikube start"]);
+    assert_eq!(
+        fs::read_to_string(c.state.join("context")).unwrap(),
+        "minikube\n"
+    );
+    assert_eq!(code, Some(0), "{report:#}");
+}
+
 #[test]
 fn a_fix_that_fails_is_reported_inert_and_not_repeated() {
     let start = r#"    printf '* Starting "minikube"\033]0;pwned\007\n'; echo 'X Exiting due to PROVIDER_VIRTUALBOX_NOT_FOUND: VBoxManage not found' >&2; exit 80"#;
@@ -274,12 +303,12 @@ fn a_fix_that_fails_is_reported_inert_and_not_repeated() {
     assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         c.changes(),
-        ["minikube start --driver=virtualbox --kubernetes-version=v1.30.6"],
+        ["minikube start --keep-context"],
         "a failed start is tried once, and nothing that needs a running cluster is tried"
     );
     assert!(
         out.stdout
-            .contains("ran `minikube start --driver=virtualbox --kubernetes-version=v1.30.6`: exited with code 80"),
+            .contains("ran `minikube start --keep-context`: exited with code 80"),
         "{}",
         out.stdout
     );
@@ -302,9 +331,8 @@ fn dry_run_says_what_it_would_run_and_runs_nothing() {
     let out = c.sb.run(&["--fix", "--dry-run", "--cluster"]);
     assert!(c.changes().is_empty(), "{:?}", c.changes());
     assert!(
-        out.stdout.contains(
-            "cluster minikube: would run `minikube start --driver=virtualbox --kubernetes-version=v1.30.6`"
-        ),
+        out.stdout
+            .contains("cluster minikube: would run `minikube start --keep-context`"),
         "{}",
         out.stdout
     );

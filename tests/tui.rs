@@ -730,7 +730,10 @@ fn skips_stay_stalls_show_and_failures_are_told_in_full() {
     let minikube_row = s.lines().find(|l| l.contains("minikube ")).unwrap();
     assert!(minikube_row.contains("→ skip"), "{s}");
     // The details of the failed row: its reason in full.
-    while !pty.screen().lines().any(|l| l.contains("┌ helm")) {
+    for _ in 0..5 {
+        if pty.screen().lines().any(|l| l.contains("┌ helm")) {
+            break;
+        }
         pty.send("j");
     }
     pty.send("d");

@@ -63,13 +63,25 @@ fn command(program: Program, args: Vec<String>, secs: u64) -> ProbeCommand {
     }
 }
 
-/// `minikube start` with the pinned driver and Kubernetes version. It may download an ISO and
-/// images and boot a VM: 15 minutes.
+/// `--keep-context` (v0.25 to today): `minikube start` sets the current context unless told
+/// not to (kubernetes/minikube `cmd/minikube/cmd/start_flags.go`, `keepContext`).
+const KEEP_CONTEXT: &str = "--keep-context";
+/// From v1.14.0 `minikube update-context` also makes the profile's context the current one
+/// (kubernetes/minikube `cmd/minikube/cmd/update-context.go`, `SetCurrentContext`).
+const UPDATE_CONTEXT_SWITCHES: Release = Release::new(1, 14, 0);
+
+/// `minikube start`. A profile that does not exist yet is created with the pinned driver and
+/// Kubernetes version (`create`); an existing one is started as it was made, since minikube
+/// refuses another driver for it and would up- or downgrade its Kubernetes in place. The current
+/// context stays as it is unless `switch_context`. It may download an ISO and images and boot a
+/// VM: 15 minutes.
 pub(crate) fn start(
     profile: &str,
     driver: &str,
     kubernetes_version: &Option<String>,
+    create: bool,
     minikube: Option<Release>,
+    switch_context: bool,
 ) -> ProbeCommand {
     let flag = match minikube {
         Some(v) if v < DRIVER_FLAG => "--vm-driver",
@@ -77,15 +89,26 @@ pub(crate) fn start(
     };
     let mut args = vec!["start".to_string()];
     args.extend(profile_flag(profile));
-    args.push(format!("{flag}={driver}"));
-    if let Some(k) = kubernetes_version {
-        args.push(format!("--kubernetes-version={k}"));
+    if create {
+        args.push(format!("{flag}={driver}"));
+        if let Some(k) = kubernetes_version {
+            args.push(format!("--kubernetes-version={k}"));
+        }
+    }
+    if !switch_context {
+        args.push(KEEP_CONTEXT.into());
     }
     command(Program::Minikube, args, 15 * 60)
 }
 
-/// What `--fix --cluster` does about `remedy` (`None` for [`Remedy::None`]).
-pub(crate) fn action(remedy: &Remedy, minikube: Option<Release>) -> Option<Action> {
+/// What `--fix --cluster` does about `remedy` (`None` for [`Remedy::None`]). With
+/// `switch_context`, commands may change the current kube context; without, they keep it, or
+/// (where they cannot) wait for consent as [`Action::SwitchContext`].
+pub(crate) fn action(
+    remedy: &Remedy,
+    minikube: Option<Release>,
+    switch_context: bool,
+) -> Option<Action> {
     let with_profile = |mut args: Vec<String>, profile: &str| {
         args.extend(profile_flag(profile));
         args
@@ -99,21 +122,39 @@ pub(crate) fn action(remedy: &Remedy, minikube: Option<Release>) -> Option<Actio
         Remedy::RecreateMinikube { .. } => Action::Manual(Why::Destroys),
         Remedy::FreeNodeDisk { .. } => Action::Manual(Why::Judgement),
         Remedy::RetryLater => Action::Manual(Why::Wait),
+        // The `none` driver runs the cluster on the host as root: minikube calls sudo itself.
+        Remedy::StartMinikube { driver, create, .. } if *create && driver == "none" => {
+            Action::Manual(Why::NeedsRoot)
+        }
         Remedy::StartMinikube {
             profile,
             driver,
             kubernetes_version,
-        } => Action::Run(start(profile, driver, kubernetes_version, minikube)),
+            create,
+        } => Action::Run(start(
+            profile,
+            driver,
+            kubernetes_version,
+            *create,
+            minikube,
+            switch_context,
+        )),
         Remedy::UnpauseMinikube { profile } => Action::Run(command(
             Program::Minikube,
             with_profile(vec!["unpause".into()], profile),
             2 * 60,
         )),
-        Remedy::UpdateContext { profile } => Action::Run(command(
-            Program::Minikube,
-            with_profile(vec!["update-context".into()], profile),
-            60,
-        )),
+        Remedy::UpdateContext { profile } => {
+            let cmd = command(
+                Program::Minikube,
+                with_profile(vec!["update-context".into()], profile),
+                60,
+            );
+            match minikube {
+                Some(v) if v < UPDATE_CONTEXT_SWITCHES => Action::Run(cmd),
+                _ => Action::SwitchContext(cmd),
+            }
+        }
         Remedy::EnableAddon { profile, name } => Action::Run(command(
             Program::Minikube,
             with_profile(
@@ -122,13 +163,16 @@ pub(crate) fn action(remedy: &Remedy, minikube: Option<Release>) -> Option<Actio
             ),
             5 * 60,
         )),
-        // helm 2 only; `--wait` blocks until Tiller answers, so the re-check sees it.
+        // helm 2 only. `--wait` blocks until Tiller answers, so the re-check sees it;
+        // `--skip-refresh` skips the stable repository's index, whose old home answers 403
+        // (helm/helm `cmd/helm/init.go`).
         Remedy::InstallTiller { context } => Action::Run(command(
             Program::Helm,
             vec![
                 "init".into(),
                 "--kube-context".into(),
                 context.clone(),
+                "--skip-refresh".into(),
                 "--wait".into(),
             ],
             5 * 60,
@@ -162,12 +206,26 @@ pub(crate) fn next(
     switch_context: bool,
     done: &[Action],
 ) -> Vec<Step> {
+    let due = |r: &Row| super::rows::fails(r) || r.status == super::rows::RowStatus::Warning;
+    // With `--switch-context`, `minikube start` itself makes its profile's context current:
+    // no use-context for it in the same round.
+    let started = switch_context.then(|| {
+        rows.iter().find_map(|r| match &r.remedy {
+            Remedy::StartMinikube { profile, .. } if due(r) => Some(profile.as_str()),
+            _ => None,
+        })
+    });
     let mut steps: Vec<Step> = Vec::new();
     for r in rows {
-        if !super::rows::fails(r) && r.status != super::rows::RowStatus::Warning {
+        if !due(r) {
             continue;
         }
-        let Some(action) = action(&r.remedy, minikube) else {
+        if let (Some(Some(profile)), Remedy::UseContext { name }) = (started, &r.remedy)
+            && name == profile
+        {
+            continue;
+        }
+        let Some(action) = action(&r.remedy, minikube, switch_context) else {
             continue;
         };
         let runnable = match &action {
@@ -185,11 +243,20 @@ pub(crate) fn next(
     steps
 }
 
-/// Rows whose fix `--fix` did not run because it may only with `--switch-context`.
-pub(crate) fn needs_switch(rows: &[Row], minikube: Option<Release>) -> Option<&Row> {
-    rows.iter().find(|r| {
-        super::rows::fails(r)
-            && matches!(action(&r.remedy, minikube), Some(Action::SwitchContext(_)))
+/// The kube context a fix would switch to, when one may run only with `--switch-context`.
+pub(crate) fn needs_switch(rows: &[Row], minikube: Option<Release>) -> Option<String> {
+    rows.iter().find_map(|r| {
+        let gated = (super::rows::fails(r) || r.status == super::rows::RowStatus::Warning)
+            && matches!(
+                action(&r.remedy, minikube, false),
+                Some(Action::SwitchContext(_))
+            );
+        match &r.remedy {
+            Remedy::UseContext { name } if gated => Some(name.clone()),
+            // minikube names the context after the profile.
+            Remedy::UpdateContext { profile } if gated => Some(profile.clone()),
+            _ => None,
+        }
     })
 }
 
@@ -247,9 +314,10 @@ mod tests {
             profile: "minikube".into(),
             driver: "virtualbox".into(),
             kubernetes_version: Some("v1.30.6".into()),
+            create: true,
         };
         assert_eq!(
-            args(&action(&start, Some(Release::new(1, 35, 0))).unwrap()),
+            args(&action(&start, Some(Release::new(1, 35, 0)), true).unwrap()),
             [
                 "start",
                 "--driver=virtualbox",
@@ -257,19 +325,54 @@ mod tests {
             ]
         );
         assert_eq!(
-            args(&action(&start, Some(Release::new(0, 25, 2))).unwrap()),
+            args(&action(&start, Some(Release::new(0, 25, 2)), false).unwrap()),
             [
                 "start",
                 "--vm-driver=virtualbox",
-                "--kubernetes-version=v1.30.6"
+                "--kubernetes-version=v1.30.6",
+                "--keep-context"
             ]
+        );
+        // An existing profile starts as it was made; the context stays unless asked.
+        let existing = Remedy::StartMinikube {
+            profile: "dev".into(),
+            driver: "virtualbox".into(),
+            kubernetes_version: Some("v1.30.6".into()),
+            create: false,
+        };
+        assert_eq!(
+            args(&action(&existing, Some(Release::new(1, 35, 0)), false).unwrap()),
+            ["start", "-p", "dev", "--keep-context"]
+        );
+        // update-context switches the context from v1.14: it waits for consent there.
+        let update = Remedy::UpdateContext {
+            profile: "minikube".into(),
+        };
+        assert!(matches!(
+            action(&update, Some(Release::new(1, 35, 0)), false),
+            Some(Action::SwitchContext(_))
+        ));
+        assert!(matches!(
+            action(&update, Some(Release::new(1, 13, 1)), false),
+            Some(Action::Run(_))
+        ));
+        // The none driver calls sudo itself.
+        let none = Remedy::StartMinikube {
+            profile: "minikube".into(),
+            driver: "none".into(),
+            kubernetes_version: None,
+            create: true,
+        };
+        assert_eq!(
+            action(&none, None, false),
+            Some(Action::Manual(Why::NeedsRoot))
         );
         let dev = Remedy::EnableAddon {
             profile: "dev".into(),
             name: "ingress".into(),
         };
         assert_eq!(
-            args(&action(&dev, None).unwrap()),
+            args(&action(&dev, None, false).unwrap()),
             ["addons", "enable", "ingress", "-p", "dev"]
         );
     }
@@ -298,9 +401,15 @@ mod tests {
             ),
             (Remedy::RetryLater, Why::Wait),
         ] {
-            assert_eq!(action(&r, None), Some(Action::Manual(why)), "{r:?}");
+            assert_eq!(action(&r, None, true), Some(Action::Manual(why)), "{r:?}");
         }
-        assert_eq!(action(&Remedy::None, None), None);
+        assert_eq!(action(&Remedy::None, None, true), None);
+    }
+
+    impl Step {
+        fn action_args(&self) -> Vec<&str> {
+            args(&self.action)
+        }
     }
 
     fn row(check: Check, status: RowStatus, remedy: Remedy) -> Row {
@@ -331,6 +440,7 @@ mod tests {
                     profile: "minikube".into(),
                     driver: "virtualbox".into(),
                     kubernetes_version: None,
+                    create: false,
                 },
             ),
             row(Check::KubeContext, RowStatus::Warning, use_ctx.clone()),
@@ -352,14 +462,21 @@ mod tests {
         let steps = next(&rows, None, false, &[]);
         assert_eq!(checks(&steps), ["minikube", "addon:ingress", "helm"]);
         assert!(needs_switch(&rows, None).is_some());
+        // With --switch-context, minikube start selects its context itself: no use-context.
         let steps = next(&rows, None, true, &[]);
-        assert_eq!(
-            checks(&steps),
-            ["minikube", "kube-context", "addon:ingress", "helm"]
-        );
+        assert_eq!(checks(&steps), ["minikube", "addon:ingress", "helm"]);
+        assert!(!steps[0].action_args().contains(&"--keep-context"));
+        // Without a start to do, the switch is its own step.
+        let running: Vec<Row> = rows
+            .iter()
+            .filter(|r| r.check != Check::Minikube)
+            .cloned()
+            .collect();
+        let steps = next(&running, None, true, &[]);
+        assert_eq!(checks(&steps), ["kube-context", "addon:ingress", "helm"]);
         // What ran in an earlier round and did not help is not run again.
         let done: Vec<Action> = steps.iter().map(|s| s.action.clone()).collect();
-        assert!(next(&rows, None, true, &done).is_empty());
+        assert!(next(&running, None, true, &done).is_empty());
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub(crate) struct Rendered {
     /// Whether it leaves something to do (`rows::fails`).
     #[serde(skip)]
     pub(crate) fails: bool,
+    /// The API server's row, when it could not be asked: nothing says the cluster works.
+    #[serde(skip)]
+    pub(crate) unverified: bool,
     /// What `--fix --cluster` ran for it, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) ran: Vec<RenderedFix>,
@@ -52,12 +55,7 @@ pub(crate) struct RenderedFix {
 pub(crate) fn action_line(a: &Action) -> String {
     match a {
         Action::Run(c) | Action::SwitchContext(c) => command_line(c),
-        Action::Restrict { path } => format!(
-            "chmod 600 {}",
-            path.as_deref()
-                .map(sh)
-                .unwrap_or_else(|| "~/.kube/config".into())
-        ),
+        Action::Restrict { path } => format!("chmod go-rwx {}", kubeconfig_arg(path)),
         Action::Manual(_) => String::new(),
     }
 }
@@ -119,6 +117,7 @@ pub(crate) fn render(run: &ClusterRun, minikube: Option<Release>) -> Vec<Rendere
             fix: (r.remedy != Remedy::None).then(|| r.remedy.clone()),
             hint: hint(&r.remedy, minikube),
             fails: super::rows::fails(r),
+            unverified: r.check == super::rows::Check::ApiServer && r.status == RowStatus::Skipped,
         })
         .collect()
 }
@@ -140,6 +139,14 @@ fn profile_flag(profile: &str) -> String {
         String::new()
     } else {
         format!(" -p {}", sh(profile))
+    }
+}
+
+/// The kubeconfig a restrict acts on: the one named, else the one kubectl reads first.
+fn kubeconfig_arg(path: &Option<String>) -> String {
+    match path {
+        Some(p) => sh(p),
+        None => "~/.kube/config".into(),
     }
 }
 
@@ -184,7 +191,7 @@ pub(crate) fn hint(remedy: &Remedy, minikube: Option<Release>) -> Option<String>
         | Remedy::UpdateContext { .. }
         | Remedy::UseContext { .. }
         | Remedy::EnableAddon { .. }
-        | Remedy::InstallTiller { .. } => match action(remedy, minikube) {
+        | Remedy::InstallTiller { .. } => match action(remedy, minikube, false) {
             Some(Action::Run(c) | Action::SwitchContext(c)) => format!("`{}`", command_line(&c)),
             _ => return None,
         },
@@ -195,16 +202,15 @@ pub(crate) fn hint(remedy: &Remedy, minikube: Option<Release>) -> Option<String>
         } => format!(
             "to use the pinned driver, recreate the cluster (this deletes it): `minikube delete{} && {}`",
             profile_flag(profile),
-            command_line(&start(profile, driver, kubernetes_version, minikube))
+            command_line(&start(profile, driver, kubernetes_version, true, minikube, false))
         ),
         Remedy::FreeNodeDisk { profile } => format!(
             "the node's /var is full: free space inside it (`minikube ssh{}`), or recreate it with a bigger `--disk-size`",
             profile_flag(profile)
         ),
-        Remedy::RestrictKubeconfig { path } => format!(
-            "`chmod 600 {}`",
-            path.as_deref().map(sh).unwrap_or_else(|| "~/.kube/config".into())
-        ),
+        Remedy::RestrictKubeconfig { path } => {
+            format!("`chmod go-rwx {}`", kubeconfig_arg(path))
+        }
         Remedy::RetryLater => "it is still starting: check again in a minute".into(),
     })
 }
@@ -548,14 +554,15 @@ pub(crate) fn dry_run(rows: &[Row], minikube: Option<Release>, switch_context: b
         if steps.iter().any(|s| s.check == r.check) {
             continue;
         }
-        let why = match action(&r.remedy, minikube) {
+        let why = match action(&r.remedy, minikube, switch_context) {
             Some(Action::SwitchContext(_)) => "only with --switch-context",
             Some(Action::Manual(Why::NeedsRoot)) => "left to you: it needs root",
             Some(Action::Manual(Why::Destroys)) => "left to you: it deletes the cluster",
             Some(Action::Manual(Why::Shell)) => "left to you: it is your shell's environment",
             Some(Action::Manual(Why::Judgement)) => "left to you",
             Some(Action::Manual(Why::Wait)) => "it is starting: look again in a minute",
-            _ => "blocked by an earlier check",
+            Some(_) => "already tried",
+            None => "nothing to run: its row says what to do",
         };
         let hint = hint(&r.remedy, minikube)
             .map(|h| format!(" ({h})"))
@@ -598,14 +605,15 @@ mod tests {
             profile: "minikube".into(),
             driver: "virtualbox".into(),
             kubernetes_version: Some("v1.30.6".into()),
+            create: true,
         };
         assert_eq!(
             hint(&start, Some(Release::new(1, 35, 0))).unwrap(),
-            "`minikube start --driver=virtualbox --kubernetes-version=v1.30.6`"
+            "`minikube start --driver=virtualbox --kubernetes-version=v1.30.6 --keep-context`"
         );
         assert_eq!(
             hint(&start, Some(Release::new(1, 7, 3))).unwrap(),
-            "`minikube start --vm-driver=virtualbox --kubernetes-version=v1.30.6`"
+            "`minikube start --vm-driver=virtualbox --kubernetes-version=v1.30.6 --keep-context`"
         );
         assert_eq!(
             hint(
@@ -667,7 +675,8 @@ mod tests {
         assert!(get("kube-context").detail.contains("NOT `minikube`"));
         assert_eq!(
             get("minikube").hint.as_deref(),
-            Some("`minikube start --driver=virtualbox --kubernetes-version=v1.30.6`")
+            // The profile exists: it starts as it was made, keeping the current context.
+            Some("`minikube start --keep-context`")
         );
         assert_eq!(get("docker-daemon").detail, "skipped: not checked");
     }
@@ -713,8 +722,8 @@ mod tests {
                 "status": "failed",
                 "detail": "no minikube profile `minikube`",
                 "fix": {"kind": "start-minikube", "profile": "minikube", "driver": "virtualbox",
-                        "kubernetes_version": "v1.30.6"},
-                "hint": "`minikube start --driver=virtualbox --kubernetes-version=v1.30.6`"
+                        "kubernetes_version": "v1.30.6", "create": true},
+                "hint": "`minikube start --driver=virtualbox --kubernetes-version=v1.30.6 --keep-context`"
             })
         );
         let docker = serde_json::to_value(&r[0]).unwrap();

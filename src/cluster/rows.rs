@@ -93,10 +93,13 @@ pub(crate) enum Remedy {
     ResetDockerEndpoint,
     /// The shell still carries `minikube docker-env` for a VM that is gone or stopped.
     LeaveMinikubeDockerEnv,
+    /// `create`: the profile does not exist yet, so the pinned driver and Kubernetes version
+    /// apply; an existing profile starts as it was made.
     StartMinikube {
         profile: String,
         driver: String,
         kubernetes_version: Option<String>,
+        create: bool,
     },
     UnpauseMinikube {
         profile: String,
@@ -124,7 +127,8 @@ pub(crate) enum Remedy {
     InstallTiller {
         context: String,
     },
-    /// `chmod 600` the kubeconfig (helm 3.4–3.16 warn on every call otherwise).
+    /// Take group and other permissions off the kubeconfig (helm 3.4–3.16 warn on every call
+    /// otherwise).
     RestrictKubeconfig {
         path: Option<String>,
     },
@@ -367,11 +371,12 @@ fn docker_row(pins: &ClusterPins, installed: &Installed, seen: &Observed) -> Row
     )
 }
 
-fn start(pins: &ClusterPins) -> Remedy {
+fn start(pins: &ClusterPins, create: bool) -> Remedy {
     Remedy::StartMinikube {
         profile: pins.profile.clone(),
         driver: pins.driver.clone(),
         kubernetes_version: pins.kubernetes_version.clone(),
+        create,
     }
 }
 
@@ -395,7 +400,8 @@ fn minikube_row(pins: &ClusterPins, installed: &Installed, seen: &Observed, dock
     };
     let profile = pins.profile.clone();
     let (status, remedy) = match state {
-        MinikubeState::NoProfile | MinikubeState::Stopped => (RowStatus::Failed, start(pins)),
+        MinikubeState::NoProfile => (RowStatus::Failed, start(pins, true)),
+        MinikubeState::Stopped => (RowStatus::Failed, start(pins, false)),
         MinikubeState::Paused => (
             RowStatus::Failed,
             Remedy::UnpauseMinikube {
@@ -414,7 +420,7 @@ fn minikube_row(pins: &ClusterPins, installed: &Installed, seen: &Observed, dock
                     },
                 )
             } else if *workers_down > 0 {
-                (RowStatus::Warning, start(pins))
+                (RowStatus::Warning, start(pins, false))
             } else {
                 (RowStatus::Ok, Remedy::None)
             }
@@ -427,7 +433,9 @@ fn minikube_row(pins: &ClusterPins, installed: &Installed, seen: &Observed, dock
             },
         ),
         // `minikube start` on an existing profile repairs what it can.
-        MinikubeState::Degraded(_) | MinikubeState::Broken(_) => (RowStatus::Failed, start(pins)),
+        MinikubeState::Degraded(_) | MinikubeState::Broken(_) => {
+            (RowStatus::Failed, start(pins, false))
+        }
         MinikubeState::Inconclusive(_) => (RowStatus::Warning, Remedy::None),
     };
     row(
@@ -489,8 +497,16 @@ fn context_row(pins: &ClusterPins, installed: &Installed, seen: &Observed) -> Ro
     let Some(state) = &seen.context else {
         return skipped(Check::KubeContext, SkipReason::NotProbed);
     };
-    let use_pinned = Remedy::UseContext {
-        name: pins.context.clone(),
+    // The pinned context is minikube's profile's: it exists only once the profile does, and
+    // switching to it before would fail. The minikube row's fix comes first then.
+    let context_missing = pins.context == pins.profile
+        && (!installed.minikube || matches!(seen.minikube, Some(MinikubeState::NoProfile)));
+    let use_pinned = if context_missing {
+        Remedy::None
+    } else {
+        Remedy::UseContext {
+            name: pins.context.clone(),
+        }
     };
     let (status, remedy) = match state {
         CurrentContext::Set { name } if *name == pins.context => (RowStatus::Ok, Remedy::None),
@@ -566,7 +582,7 @@ fn api_row(
         }
         // `minikube start` rewrites the context and its client certificate.
         A::Refused { .. } | A::ContextMissing { .. } | A::Unauthorized | A::NeedsCredentials => {
-            (RowStatus::Failed, start(pins))
+            (RowStatus::Failed, start(pins, false))
         }
         A::TimedOut
         | A::NoRoute
@@ -646,7 +662,7 @@ fn addon_row(
                 },
             )
         }
-        AddonsState::NoProfile => (RowStatus::Failed, start(pins), AddonSeen::NoProfile),
+        AddonsState::NoProfile => (RowStatus::Failed, start(pins, true), AddonSeen::NoProfile),
         AddonsState::Inconclusive(i) => (
             RowStatus::Warning,
             Remedy::None,
@@ -830,7 +846,8 @@ mod tests {
             Remedy::StartMinikube {
                 profile: "minikube".into(),
                 driver: "virtualbox".into(),
-                kubernetes_version: Some("v1.30.6".into())
+                kubernetes_version: Some("v1.30.6".into()),
+                create: false,
             }
         );
         // The driver of a stopped profile is still readable.
@@ -1051,7 +1068,7 @@ mod tests {
         let update = Remedy::UpdateContext {
             profile: "minikube".into(),
         };
-        let start = start(&pins("virtualbox"));
+        let start = start(&pins("virtualbox"), false);
         let refused = ApiState::Refused {
             server: "192.168.99.100:8443".into(),
         };

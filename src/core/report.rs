@@ -242,18 +242,29 @@ pub(crate) fn text(
     let total = findings.len();
     let bad = findings.iter().filter(|f| !f.satisfied()).count();
     let _ = writeln!(out);
-    let cluster_bad = cluster.map_or(0, |rows| {
+    let cluster_bad: Vec<&str> = cluster.map_or(Vec::new(), |rows| {
         rows.iter()
             .filter(|r| r.status == RowStatus::Failed || r.fails)
-            .count()
+            .map(|r| r.name.as_str())
+            .collect()
     });
-    if cluster_bad > 0 {
+    if !cluster_bad.is_empty() {
+        let n = cluster_bad.len();
         let _ = writeln!(
             out,
-            "{} {cluster_bad} cluster check{} need{} attention.",
+            "{} {n} cluster check{} need{} attention: {}.",
             paint(Mark::Bad, "✗"),
-            if cluster_bad == 1 { "" } else { "s" },
-            if cluster_bad == 1 { "s" } else { "" },
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            inert(&cluster_bad.join(", ")),
+        );
+    } else if let Some(r) = cluster.and_then(|rows| rows.iter().find(|r| r.unverified)) {
+        let _ = writeln!(
+            out,
+            "{} The cluster was not checked: {} {}.",
+            paint(Mark::Warn, "!"),
+            inert(&r.name),
+            inert(&r.detail)
         );
     } else if let Some(rows) = cluster {
         let checked = rows

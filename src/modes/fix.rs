@@ -41,12 +41,17 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
         let rows = match session.ctx.cluster {
             true => Some(
                 session
-                    .look_at_cluster(&session.cluster_tools(&findings))
+                    .look_at_cluster(&session.cluster_tools(&findings).await)
                     .await,
             ),
             false => None,
         };
         let minikube = session.minikube_release(&findings);
+        // The exit code of a dry run is that of the look it made, like --check.
+        let looked = ClusterRun {
+            rows: rows.clone().unwrap_or_default(),
+            ..ClusterRun::default()
+        };
         match opts.format {
             Format::Json => {
                 let cluster = rows.map(|rows| {
@@ -76,7 +81,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
                 }
             }
         }
-        return Ok(exit_code(&findings, &[], &ClusterRun::default()));
+        return Ok(exit_code(&findings, &[], &looked));
     }
 
     let ctx = &session.ctx;
@@ -182,14 +187,20 @@ async fn fix_cluster(
     };
     let on_line = |l: &str| progress.note(format!("  │ {l}"));
     let run = session
-        .fix_cluster(findings, switch_context, &cancel, &on_step, &on_line)
+        .fix_cluster(
+            findings,
+            switch_context,
+            fix::MAX_ROUNDS,
+            &cancel,
+            &on_step,
+            &on_line,
+        )
         .await;
     watcher.abort();
     let minikube = session.minikube_release(findings);
-    if !switch_context && let Some(r) = fix::needs_switch(&run.rows, minikube) {
+    if !switch_context && let Some(name) = fix::needs_switch(&run.rows, minikube) {
         progress.note(format!(
-            "{}: not switched; `aladdin-doctor --fix --cluster --switch-context` switches the current context to the pinned one",
-            r.check.name()
+            "kube-context: not switched to `{name}`; `aladdin-doctor --fix --cluster --switch-context` switches it"
         ));
     }
     run

@@ -19,7 +19,7 @@ use crate::cluster::fix::{self, Action, Failure};
 use crate::cluster::helm::{self, HelmGeneration, HelmObservation};
 use crate::cluster::kubectl::{self, ApiPath};
 use crate::cluster::minikube;
-use crate::cluster::rows::{self, Check, DockerSeen, Installed, Observed, Row};
+use crate::cluster::rows::{self, Check, DockerSeen, Installed, Observed, Remedy, Row};
 use crate::cluster::{ClusterPins, End, Ran, Release, Timeouts};
 
 /// The binaries the tools section found (the copies PATH runs), and minikube's release.
@@ -118,7 +118,29 @@ pub(crate) async fn observe(
             .collect();
         seen.workloads = found;
     }
-    rows::rows(pins, &installed, &seen)
+    let mut rows = rows::rows(pins, &installed, &seen);
+    // A kubeconfig to restrict that helm did not name: the one kubectl reads first, named, so
+    // the hint and the fix say which file.
+    for r in &mut rows {
+        if let Remedy::RestrictKubeconfig { path: path @ None } = &mut r.remedy {
+            *path = kubeconfigs(env)
+                .into_iter()
+                .next()
+                .map(|p| p.display().to_string());
+        }
+    }
+    rows
+}
+
+/// The kubeconfig files kubectl reads: the entries of `KUBECONFIG`, else `~/.kube/config`
+/// (kubernetes/client-go `tools/clientcmd/loader.go`).
+fn kubeconfigs(env: &ProbeEnv) -> Vec<PathBuf> {
+    match env.vars.get("KUBECONFIG") {
+        Some(v) if !v.is_empty() => std::env::split_paths(v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => vec![env.home.join(".kube").join("config")],
+    }
 }
 
 /// What one probe saw, to be put into `Observed`.
@@ -202,12 +224,13 @@ async fn probe(
                 }
                 // Before `-o json` (v1.5.0): the profile's own config file.
                 None => {
-                    let home = env
-                        .vars
-                        .get("MINIKUBE_HOME")
-                        .map(PathBuf::from)
-                        .unwrap_or_else(|| env.home.clone())
-                        .join(".minikube");
+                    // `.minikube` is appended to MINIKUBE_HOME unless it already ends in it
+                    // (kubernetes/minikube `pkg/minikube/localpath/localpath.go`).
+                    let home = match env.vars.get("MINIKUBE_HOME").map(PathBuf::from) {
+                        Some(h) if h.file_name().is_some_and(|n| n == ".minikube") => h,
+                        Some(h) => h.join(".minikube"),
+                        None => env.home.join(".minikube"),
+                    };
                     let file = home
                         .join("profiles")
                         .join(&pins.profile)
@@ -358,16 +381,11 @@ async fn run_fix(
     }
 }
 
-/// `chmod 600` the kubeconfig: the one helm named, if it is one kubectl reads (the entries of
+/// `chmod go-rwx` the kubeconfig: the one helm named, if it is one kubectl reads (the entries of
 /// `KUBECONFIG`, else `~/.kube/config`: kubernetes/client-go `tools/clientcmd/loader.go`), else
 /// the first of those. A path from a tool's output is never trusted further than that.
 fn restrict(named: Option<&str>, env: &ProbeEnv) -> Result<(), Failure> {
-    let candidates: Vec<PathBuf> = match env.vars.get("KUBECONFIG") {
-        Some(v) if !v.is_empty() => std::env::split_paths(v)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect(),
-        _ => vec![env.home.join(".kube").join("config")],
-    };
+    let candidates = kubeconfigs(env);
     let file = match named {
         Some(p) if candidates.iter().any(|c| c.as_os_str() == p) => PathBuf::from(p),
         Some(p) => {
@@ -392,7 +410,9 @@ fn restrict(named: Option<&str>, env: &ProbeEnv) -> Result<(), Failure> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+        // Group and others lose their bits; the owner keeps theirs (a 0400 file stays 0400).
+        let mode = meta.permissions().mode() & 0o7777 & !0o077;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))
             .map_err(|e| failed(e.to_string()))
     }
     #[cfg(not(unix))]

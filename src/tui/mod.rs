@@ -143,7 +143,11 @@ pub(crate) async fn event_loop<S: Screen>(
             let mut every = tokio::time::interval(Duration::from_millis(100));
             loop {
                 every.tick().await;
-                if tx.send(Msg::Tick(started.elapsed())).await.is_err() {
+                // Never waits: a tick that finds the queue full is dropped, so a full queue
+                // cannot hold up a worker that the loop is waiting for.
+                if let Err(mpsc::error::TrySendError::Closed(_)) =
+                    tx.try_send(Msg::Tick(started.elapsed()))
+                {
                     break;
                 }
             }
@@ -312,7 +316,7 @@ impl Shell {
                 let (session, tx) = (self.session.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let rows = session
-                        .look_at_cluster(&session.cluster_tools(&findings))
+                        .look_at_cluster(&session.cluster_tools(&findings).await)
                         .await;
                     let _ = tx.send(Msg::ClusterSeen { generation, rows }).await;
                 });
@@ -326,20 +330,20 @@ impl Shell {
                 let handle = tokio::spawn({
                     let cancel = cancel.clone();
                     async move {
+                        // Both through the same queue, so a command's lines never arrive
+                        // before the command.
                         let on_step = |step: &crate::cluster::fix::Step| {
-                            let msg =
-                                Msg::ClusterStep(crate::cluster::render::action_line(&step.action));
-                            // Must not be lost, unlike an output line.
-                            let tx = tx.clone();
-                            tokio::spawn(async move {
-                                let _ = tx.send(msg).await;
-                            });
+                            let _ = tx.try_send(Msg::ClusterStep(
+                                crate::cluster::render::action_line(&step.action),
+                            ));
                         };
                         let on_line = |l: &str| {
                             let _ = tx.try_send(Msg::ClusterLine(l.to_string()));
                         };
                         let run = session
-                            .fix_cluster(&findings, switch_context, &cancel, &on_step, &on_line)
+                            // One round per confirmation: what a later round would run is
+                            // offered again (`f`) once the look after this one shows it.
+                            .fix_cluster(&findings, switch_context, 1, &cancel, &on_step, &on_line)
                             .await;
                         let _ = tx.send(Msg::ClusterFixed(run)).await;
                     }
@@ -365,12 +369,23 @@ impl Shell {
     /// Cancels the apply and waits for it: transfers stop at their next await, and an install
     /// whose rename happened finishes its re-probe and roll-back first.
     async fn cancel(&mut self) {
-        for (handle, cancel) in [self.apply.take(), self.cluster_fix.take()]
-            .into_iter()
-            .flatten()
-        {
+        // An install whose rename happened finishes its re-probe and roll-back: awaited in full.
+        if let Some((handle, cancel)) = self.apply.take() {
             cancel.cancel();
             let _ = handle.await;
+        }
+        // A cluster command gets SIGINT and, 10 s on, SIGKILL for its whole group; the worker
+        // then stops without a last look. Its last message may find the queue full now that
+        // nobody reads it, so it is dropped after a while rather than awaited forever.
+        if let Some((handle, cancel)) = self.cluster_fix.take() {
+            cancel.cancel();
+            let abort = handle.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(15), handle)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
         }
     }
 }

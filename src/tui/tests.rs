@@ -118,7 +118,8 @@ async fn run(
         }
     };
     drive(&tx, &wait_for).await;
-    tx.send(Msg::Key(Key::Char('q'))).await.unwrap();
+    // (The drive may have quit already.)
+    let _ = tx.send(Msg::Key(Key::Char('q'))).await;
     let (model, _) = tokio::time::timeout(Duration::from_secs(20), looping)
         .await
         .expect("the loop ends")
@@ -185,7 +186,7 @@ async fn after_waiting_for_the_lock_the_tui_rechecks_before_installing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kube_context_is_switched_only_when_confirmed() {
     let manifest = format!(
-        "{MANIFEST}[cluster]\nprofile = \"minikube\"\ndriver = \"virtualbox\"\ncontext = \"minikube\"\naddons = []\n"
+        "{MANIFEST}[cluster]\nprofile = \"minikube\"\ndriver = \"virtualbox\"\ncontext = \"aladdin\"\naddons = []\n"
     );
     let w = World::new();
     let ctx = w.session.ctx.clone();
@@ -197,8 +198,8 @@ async fn the_kube_context_is_switched_only_when_confirmed() {
 echo "$*" >> '{log}'
 case "$*" in
   "config current-context") cat '{state}' ;;
-  "config use-context minikube") echo minikube > '{state}'; echo 'Switched to context "minikube".' ;;
-  "--context minikube get --raw=/readyz --request-timeout=5s") echo ok ;;
+  "config use-context aladdin") echo aladdin > '{state}'; echo 'Switched to context "aladdin".' ;;
+  "--context aladdin get --raw=/readyz --request-timeout=5s") echo ok ;;
   *) echo 'Client Version: v1.29.0' ;;
 esac
 "#,
@@ -222,11 +223,11 @@ esac
     let model = run(session, async |tx, wait_for| {
         wait_for("2 of 2 tools need attention", Duration::from_secs(10));
         keys(tx, "c").await;
-        wait_for("`prod-eu`, NOT `minikube`", Duration::from_secs(10));
+        wait_for("`prod-eu`, NOT `aladdin`", Duration::from_secs(10));
         // f shows the switch; n leaves everything as it is.
         keys(tx, "f").await;
         wait_for("Fix the cluster?", Duration::from_secs(5));
-        wait_for("switch to `minikube`", Duration::from_secs(5));
+        wait_for("switch to `aladdin`", Duration::from_secs(5));
         keys(tx, "n").await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(switched(&log), 0);
@@ -234,13 +235,62 @@ esac
         // s switches, then looks again.
         keys(tx, "fs").await;
         wait_for("cluster: ran 1 command", Duration::from_secs(10));
-        wait_for("current context `minikube`", Duration::from_secs(10));
+        wait_for("current context `aladdin`", Duration::from_secs(10));
     })
     .await;
     assert_eq!(switched(&log), 1);
-    assert_eq!(fs::read_to_string(&state).unwrap(), "minikube\n");
+    assert_eq!(fs::read_to_string(&state).unwrap(), "aladdin\n");
     let c = model.cluster.unwrap();
     assert_eq!(c.run.fixes.len(), 1);
     assert!(c.run.fixes[0].result.is_ok());
+    drop(w.dir);
+}
+
+/// Quitting while a cluster fix runs: the command is stopped (SIGINT, then its whole group) and
+/// nothing else runs, not even the look that would follow it, so the TUI ends at once even when
+/// that look would hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_during_a_cluster_fix_stops_it_and_ends_at_once() {
+    let manifest = format!(
+        "{MANIFEST}[cluster]\nprofile = \"minikube\"\ndriver = \"virtualbox\"\ncontext = \"minikube\"\naddons = []\n"
+    );
+    let w = World::new();
+    let ctx = w.session.ctx.clone();
+    let started = w.dir.path().join("started");
+    let script = format!(
+        r#"#!/bin/sh
+case "$*" in
+  "version"*) echo 'minikube version: v1.35.0' ;;
+  "status -p minikube -o json")
+    [ -f '{started}' ] && exec sleep 100
+    echo '{{"Name":"minikube","Host":"Stopped","Kubelet":"Stopped","APIServer":"Stopped","Kubeconfig":"Stopped","Worker":false}}'; exit 7 ;;
+  "start"*) touch '{started}'; echo '* Starting'; sleep 100 ;;
+  *) echo '{{"invalid":[],"valid":[]}}' ;;
+esac
+"#,
+        started = started.display()
+    );
+    let p = ctx.bin_dir.join("minikube");
+    let tmp = ctx.bin_dir.join(".minikube.tmp");
+    fs::write(&tmp, script).unwrap();
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::rename(&tmp, &p).unwrap();
+    let session = Session::for_test(ctx, Manifest::parse(&manifest, "versions.toml").unwrap());
+
+    let t = Instant::now();
+    let model = run(session, async |tx, wait_for| {
+        wait_for("2 of 2 tools need attention", Duration::from_secs(10));
+        keys(tx, "c").await;
+        wait_for("profile `minikube` is stopped", Duration::from_secs(10));
+        keys(tx, "f").await;
+        wait_for("Fix the cluster?", Duration::from_secs(5));
+        keys(tx, "y").await;
+        wait_for("* Starting", Duration::from_secs(10));
+        keys(tx, "qy").await;
+    })
+    .await;
+    // Well under the minikube status timeout (30 s) that a look after the fix would wait out.
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    assert!(model.quit);
     drop(w.dir);
 }

@@ -2,7 +2,7 @@
 //! without a terminal.
 
 use crate::cluster::render as cluster_render;
-use crate::cluster::rows::{self as cluster_rows, Remedy as ClusterRemedy};
+use crate::cluster::rows as cluster_rows;
 use crate::cluster::{Release, fix};
 use crate::core::diagnose::diagnose_tool;
 use crate::core::outcome::Done;
@@ -62,7 +62,8 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
                     }
                 }
                 // The cluster is looked at with the tools just found.
-                if m.cluster.is_some() {
+                // (Not while a cluster fix runs: it looks when it is done.)
+                if m.cluster.as_ref().is_some_and(|c| !c.fixing) {
                     return look_at_cluster(m);
                 }
             }
@@ -481,10 +482,7 @@ pub(crate) fn cluster_offer(c: &ClusterPane) -> (Vec<String>, Option<String>) {
         .iter()
         .map(|s| cluster_render::action_line(&s.action))
         .collect();
-    let switch = fix::needs_switch(&c.run.rows, c.minikube).and_then(|r| match &r.remedy {
-        ClusterRemedy::UseContext { name } => Some(name.clone()),
-        _ => None,
-    });
+    let switch = fix::needs_switch(&c.run.rows, c.minikube);
     (commands, switch)
 }
 
@@ -525,7 +523,7 @@ fn normal_key(m: &mut Model, k: Key) -> Vec<Cmd> {
                 m.mode = Mode::Prompt { at };
             }
         }
-        Key::Char('a') if m.phase == Phase::Ready || m.phase == Phase::Done => {
+        Key::Char('a') if (m.phase == Phase::Ready || m.phase == Phase::Done) && !m.busy() => {
             if m.chosen(Choice::Install).is_empty()
                 && m.chosen(Choice::Keep).is_empty()
                 && m.chosen(Choice::NotNeeded).is_empty()
@@ -1228,15 +1226,12 @@ pub(crate) mod tests {
     #[test]
     fn fixing_the_cluster_shows_the_commands_and_switches_the_context_only_on_s() {
         use crate::cluster::minikube::MinikubeState;
-        let mut m = with_cluster(cluster_rows(MinikubeState::NoProfile, "prod-eu"));
+        let mut m = with_cluster(cluster_rows(MinikubeState::Stopped, "prod-eu"));
         assert_eq!(keys(&mut m, &[Key::Char('f')]), vec![]);
         let Mode::ConfirmCluster { commands, switch } = m.mode.clone() else {
             panic!("{:?}", m.mode);
         };
-        assert_eq!(
-            commands,
-            ["minikube start --driver=virtualbox --kubernetes-version=v1.30.6"]
-        );
+        assert_eq!(commands, ["minikube start --keep-context"]);
         assert_eq!(switch.as_deref(), Some("minikube"));
         // y runs the commands, not the switch.
         let cmds = keys(&mut m, &[Key::Char('y')]);
@@ -1259,7 +1254,7 @@ pub(crate) mod tests {
             vec![Cmd::Cancel, Cmd::Quit]
         );
 
-        let mut m = with_cluster(cluster_rows(MinikubeState::NoProfile, "prod-eu"));
+        let mut m = with_cluster(cluster_rows(MinikubeState::Stopped, "prod-eu"));
         let cmds = keys(&mut m, &[Key::Char('f'), Key::Char('s')]);
         assert!(
             matches!(
@@ -1320,7 +1315,7 @@ pub(crate) mod tests {
         let mut m = with_cluster(cluster_rows(running, "minikube"));
         keys(&mut m, &[Key::Char('f')]);
         assert_eq!(m.mode, Mode::Normal);
-        assert!(m.status.is_some());
+        assert_eq!(m.status.as_deref(), Some("the cluster needs nothing"));
         // Without the section, c asks for it and looks.
         let mut m = ready();
         assert!(m.cluster.is_none());

@@ -297,7 +297,8 @@ fn cluster_lines(
 ) -> Vec<Line<'static>> {
     // Inside the border; what does not fit ends in `…` (the scrollback report has it all).
     let room = usize::from(width.saturating_sub(2));
-    let fit = |s: String, used: usize| clip(&s, room.saturating_sub(used));
+    // Made inert before it is cut: an escaped control character is four columns wide.
+    let fit = |s: String, used: usize| clip(&inert(&s), room.saturating_sub(used));
     let mut lines = Vec::new();
     if c.run.rows.is_empty() {
         lines.push(Line::from(format!(
