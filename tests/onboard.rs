@@ -590,6 +590,15 @@ fn cache_shows_sizes_and_clean_keeps_only_what_the_pins_name() {
     );
     let out = sb.run(&["cache", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // The probe cache's path and its tally are two keys, each once (a repeated key loses one).
+    assert_eq!(
+        out.stdout.matches("\"probe_cache\":").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(v["probe_cache_file"].is_string(), "{}", out.stdout);
+    assert!(v["probe_cache"]["bytes"].is_number(), "{}", out.stdout);
     assert_eq!(v["artifacts"]["files"], 2);
     assert_eq!(v["unpinned"]["bytes"], 2048);
     assert_eq!(v["partials"]["files"], 1);

@@ -28,7 +28,8 @@ pub(crate) struct CacheOptions {
 struct JsonShow<'a> {
     schema: u32,
     cache_dir: String,
-    probe_cache: String,
+    /// Where the probe cache lives (its size is in `tallies.probe_cache`).
+    probe_cache_file: String,
     #[serde(flatten)]
     tallies: &'a Tallies,
 }
@@ -74,7 +75,7 @@ pub(crate) async fn run(session: &Session, opts: CacheOptions) -> Result<u8, Fat
             Format::Json => json(&JsonShow {
                 schema: 1,
                 cache_dir: ctx.cache_dir.display().to_string(),
-                probe_cache: probe_cache.display().to_string(),
+                probe_cache_file: probe_cache.display().to_string(),
                 tallies: &t,
             }),
         })?;
