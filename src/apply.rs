@@ -266,7 +266,18 @@ async fn execute(
         let handle = set.spawn(async move {
             let done = one(&d, &spec, installer, &fetcher, &runner, &opts).await;
             let progress = &*runner.progress;
-            match &done {
+            let outcome = Outcome { tool, done };
+            match &outcome.done {
+                // An unreachable host in a few words (the report sums them up once); any other
+                // failure in full.
+                Done::Failed(_) if outcome.unreachable().is_some() => progress.phase(
+                    tool,
+                    Phase::Failed,
+                    outcome
+                        .unreachable()
+                        .map(crate::core::render::unreachable)
+                        .unwrap_or_default(),
+                ),
                 Done::Failed(e) => {
                     progress.phase(tool, Phase::Failed, crate::core::render::apply_error(e))
                 }
@@ -283,7 +294,7 @@ async fn execute(
                 Done::Cancelled => progress.phase(tool, Phase::Failed, "interrupted"),
                 Done::Kept(_) | Done::MarkedNotNeeded | Done::Refused(_) => {}
             }
-            Outcome { tool, done }
+            outcome
         });
         tasks.push((handle.id(), tool));
     }

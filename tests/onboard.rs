@@ -233,6 +233,18 @@ fn a_fix_that_cannot_reach_the_network_says_so_once_and_not_run_fix() {
         "{}",
         out.stdout
     );
+    // The progress lines say it in a few words too, not the client's whole error chain.
+    assert!(
+        out.stderr
+            .contains("kubectl: failed: cannot connect to 127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("error sending request"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// `sh -c SCRIPT` (or another shell) with HOME in the sandbox and PATH as a login would have it.

@@ -31,10 +31,10 @@ impl Lines {
                 detail,
             } => {
                 let who = label.map_or_else(|| tool.to_string(), str::to_string);
-                if detail.is_empty() {
-                    format!("{who}: {}", phase.word())
-                } else {
-                    format!("{who}: {} {detail}", phase.word())
+                match (detail.is_empty(), phase) {
+                    (true, _) => format!("{who}: {}", phase.word()),
+                    (false, Phase::Failed) => format!("{who}: failed: {detail}"),
+                    (false, _) => format!("{who}: {} {detail}", phase.word()),
                 }
             }
             Event::Retry {

@@ -266,11 +266,19 @@ impl Fetcher {
             match result {
                 Ok(()) => {}
                 Err(e) if e.retryable() && attempt < ATTEMPTS => {
+                    // In a few words: the host that could not be reached, or what went wrong
+                    // (the URL is in the final error if the last attempt fails too).
+                    let error = match e.kind {
+                        Kind::Dns { .. } | Kind::Connect { .. } => {
+                            crate::core::render::unreachable(&e)
+                        }
+                        _ => e.kind.to_string(),
+                    };
                     progress.event(Event::Retry {
                         tool: d.tool,
                         attempt: attempt + 1,
                         of: ATTEMPTS,
-                        error: e.to_string(),
+                        error,
                     });
                     tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
                     attempt += 1;
