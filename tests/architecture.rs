@@ -19,7 +19,9 @@ fn layer(module: &str) -> Option<u8> {
 
 /// Files that must do no I/O: the functional core and the TUI's model, update and view.
 fn pure(rel: &str) -> bool {
-    rel.starts_with("core/") || matches!(rel, "tui/model.rs" | "tui/update.rs" | "tui/view.rs")
+    rel.starts_with("core/")
+        || rel.starts_with("tui/view/")
+        || matches!(rel, "tui/model.rs" | "tui/update.rs")
 }
 
 const IO_APIS: &[&str] = &[
