@@ -109,6 +109,38 @@ fn installs_every_archive_kind_then_check_passes() {
     assert_eq!(fs::read(w.bin("helm")).unwrap(), helm);
 }
 
+/// The cache is not made durable (no fsync of the file or its directory): what makes that safe
+/// is that a cached artifact is hashed again before it is reused.
+#[test]
+fn a_damaged_cached_artifact_is_fetched_again_not_installed() {
+    let (k, bytes) = kubectl_release();
+    let w = World::new(&[&k]);
+    w.serve(&k, file(bytes.clone()));
+    let out = w.fix(&[]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    let cached =
+        w.sb.cache_dir()
+            .join("sha256")
+            .join(k.sha256.as_ref().unwrap())
+            .join("kubectl");
+    // Same size, one byte changed, as a crash could leave it (a new file: the installed binary
+    // is a hard link of the cached one).
+    let mut damaged = fs::read(&cached).unwrap();
+    let last = damaged.len() - 2;
+    damaged[last] ^= 0x20;
+    let tmp = cached.with_file_name("damaged");
+    fs::write(&tmp, &damaged).unwrap();
+    fs::rename(&tmp, &cached).unwrap();
+    fs::remove_file(w.bin("kubectl")).unwrap();
+
+    let before = w.server.requests().len();
+    let out = w.fix(&[]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(w.server.requests().len(), before + 1);
+    assert_eq!(fs::read(w.bin("kubectl")).unwrap(), bytes);
+    assert_eq!(fs::read(&cached).unwrap(), bytes);
+}
+
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
     let (k, bytes) = kubectl_release();

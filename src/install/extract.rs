@@ -11,12 +11,16 @@ use super::{MAX_MEMBER, io_at};
 use crate::cancel::Cancel;
 use crate::core::checksum;
 use crate::core::failure::{Hostile, InstallError};
+use crate::fsutil;
 
 /// Bytes copied between two looks at `cancel`.
 const CHUNK: usize = 1 << 20;
+/// The read buffer under a decompressor (the default 8 KiB means a read call per 8 KiB).
+const ARCHIVE_BUF: usize = 256 << 10;
 
 /// Copies `r` into `out` (`out_path` names it in errors), stopping once `cancel` is set or more
-/// than `MAX_MEMBER` bytes arrived. Returns the bytes copied and their sha256.
+/// than `MAX_MEMBER` bytes arrived. Returns the bytes copied and their sha256. Writeback starts
+/// every `fsutil::WRITEBACK_EVERY` bytes, so that the fsync before the rename is short.
 pub(super) fn copy(
     mut r: impl Read,
     out: &mut File,
@@ -49,6 +53,7 @@ pub(super) fn copy(
         }
         hash.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io_at(out_path))?;
+        fsutil::writeback_past(out, copied - n as u64, copied);
     }
 }
 
@@ -127,7 +132,7 @@ pub(super) fn tar_gz(
     cancel: &Cancel,
 ) -> Result<(u64, String), InstallError> {
     let f = File::open(archive).map_err(io_at(archive))?;
-    let gz = flate2::read::GzDecoder::new(BufReader::new(f));
+    let gz = flate2::read::GzDecoder::new(BufReader::with_capacity(ARCHIVE_BUF, f));
     let mut ar = tar::Archive::new(gz);
     let bad = |e: io::Error| InstallError::Damaged {
         detail: e.to_string(),
@@ -176,7 +181,7 @@ pub(super) fn zip(
     let bad = |e: zip::result::ZipError| InstallError::Damaged {
         detail: e.to_string(),
     };
-    let mut z = zip::ZipArchive::new(BufReader::new(f)).map_err(bad)?;
+    let mut z = zip::ZipArchive::new(BufReader::with_capacity(ARCHIVE_BUF, f)).map_err(bad)?;
     let mut seen = Seen(Vec::new());
     for i in 0..z.len() {
         let mut e = z.by_index(i).map_err(bad)?;

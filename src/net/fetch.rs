@@ -311,12 +311,13 @@ impl Fetcher {
         };
         let dest = self.verified_path(&got, &d.file_name);
 
-        // Verified: make it visible in the cache. No fsync here: a cached file damaged by a
-        // crash is caught by the re-hash on reuse, and an install fsyncs what it installs.
+        // Verified: make it visible in the cache. No fsync here, of the file or of its
+        // directory: a cached file lost or damaged by a crash is fetched again or caught by the
+        // re-hash on reuse (above; tests/fix.rs has it), and an install fsyncs what it installs
+        // and the directory it is renamed into.
         let finish = || -> std::io::Result<()> {
             fs::create_dir_all(dest.parent().expect("has parent"))?;
             fs::rename(&partial, &dest)?;
-            fsutil::sync_dir(dest.parent().expect("has parent"));
             if expected.is_some() && matches!(d.checksum, Checksum::Url { .. }) {
                 fsutil::write_atomic(&self.index_path(&d.url), got.as_bytes(), None)?;
             }
@@ -546,9 +547,7 @@ impl Fetcher {
                     },
                 ));
             }
-            if before / WRITEBACK_EVERY != state.len / WRITEBACK_EVERY {
-                start_writeback(&file, state.len);
-            }
+            fsutil::writeback_past(&file, before, state.len);
             progress.event(Event::Bytes {
                 tool: d.tool,
                 done: state.len,
@@ -598,28 +597,6 @@ impl SpeedCheck {
         (rate < self.limits.min_speed).then_some(rate)
     }
 }
-
-/// Start writing downloaded data to disk every so often, so that the fsync at install time
-/// finds little left to do.
-const WRITEBACK_EVERY: u64 = 8 << 20;
-
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &File, upto: u64) {
-    use std::os::fd::AsRawFd;
-    let from = upto.saturating_sub(WRITEBACK_EVERY) / WRITEBACK_EVERY * WRITEBACK_EVERY;
-    // SAFETY: sync_file_range on an open file descriptor we own; it only schedules writeback.
-    unsafe {
-        libc::sync_file_range(
-            file.as_raw_fd(),
-            from as libc::off64_t,
-            (upto - from) as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &File, _upto: u64) {}
 
 /// What is already in the `.partial` file: its length and the hash state over it.
 #[derive(Clone, Default)]

@@ -109,7 +109,9 @@ pub(super) async fn copy(
         state.hasher.update(&buf[..n]);
         out.write_all(&buf[..n])
             .map_err(|e| FetchError::io(url, partial, &e))?;
+        let before = state.len;
         state.len += n as u64;
+        crate::fsutil::writeback_past(&out, before, state.len);
         tokio::task::yield_now().await;
     }
     Ok(())
