@@ -26,7 +26,7 @@ use crate::core::tool::Tool;
 use crate::core::vbox;
 use crate::install::{self, lock, receipts};
 use crate::net::fetch::Fetcher;
-use crate::probe::{self, ProbeOptions};
+use crate::probe::{self, ProbeOptions, SearchSpace};
 use crate::session::Session;
 
 /// What an apply did.
@@ -262,9 +262,10 @@ async fn execute(
             continue;
         };
         let (fetcher, runner, opts) = (fetcher.clone(), runner.clone(), session.ctx.probe.clone());
+        let space = session.ctx.search_space();
         let tool = d.tool;
         let handle = set.spawn(async move {
-            let done = one(&d, &spec, installer, &fetcher, &runner, &opts).await;
+            let done = one(&d, &spec, installer, &fetcher, &runner, &opts, &space).await;
             let progress = &*runner.progress;
             let outcome = Outcome { tool, done };
             match &outcome.done {
@@ -324,6 +325,7 @@ async fn one(
     fetcher: &Fetcher,
     runner: &Runner,
     opts: &ProbeOptions,
+    space: &SearchSpace,
 ) -> Done {
     let (progress, cancel) = (&*runner.progress, &runner.cancel);
     let artifact = tokio::select! {
@@ -382,7 +384,7 @@ async fn one(
         Err(e) => return install_error(e),
     };
     progress.phase(d.tool, Phase::Reprobe, "");
-    let found = match probe::probe_path(d.tool, &d.dest, opts).await {
+    let found = match probe::reprobe(d.tool, &d.dest, opts, space).await {
         CopyState::Read(r) if spec.satisfaction(&r.version) == Satisfaction::Pin => {
             install::confirm(&committed);
             // What was installed, for `--check` (stat) and `verify` (hash) to hold it to.

@@ -356,6 +356,7 @@ impl Context {
                 } else {
                     Tracer::default()
                 },
+                memo: None,
             },
             no_cache: settings.no_cache,
             cluster: settings.cluster,

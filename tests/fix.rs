@@ -408,6 +408,116 @@ fn a_binary_that_reports_another_version_is_rolled_back() {
     assert_eq!(snapshot(&w.sb.bin_dir()), before);
 }
 
+/// `f`, appending "NAME before|after ARGS" to `log` each time it runs: after once `mark` exists.
+fn logging(mut f: Fake, log: &Path, mark: &Path) -> Fake {
+    f.body = format!(
+        "if [ -e '{}' ]; then w=after; else w=before; fi; echo \"{} $w $*\" >> '{}'\n{}",
+        mark.display(),
+        f.file,
+        log.display(),
+        f.body
+    );
+    f
+}
+
+/// How often `tool` ran, in all and once the mark existed.
+fn runs(log: &Path, tool: &str) -> (usize, usize) {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|w| w[0] == tool)
+        .collect();
+    let after = lines.iter().filter(|w| w[1] == "after").count();
+    (lines.len(), after)
+}
+
+/// The report at the end of `--fix` reuses what this run read, with the probe cache and
+/// without it: no binary runs after the new kubectl's receipt is written (right after its
+/// re-probe), and each runs as often as one `--check` runs it.
+#[test]
+fn the_report_after_fix_runs_no_binary_again() {
+    for extra in [&[][..], &["--no-cache"][..]] {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let log = log.path();
+        let h = Release::new("helm", PIN_HELM, "helm.tar.gz", "tar.gz")
+            .member("linux-amd64/helm")
+            .pinned(b"never fetched");
+        let w = World::new(&[&h]);
+        let receipt = w.bin(".receipts/kubectl.json");
+        let kubectl = script(&logging(Fake::kubectl(PIN_KUBECTL), log, &receipt));
+        let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+        assert_eq!(
+            w.sb.write("versions.toml", &manifest(&[&k, &h])),
+            w.manifest
+        );
+        w.serve(&k, file(kubectl));
+        fake(
+            &w.sb.root().join("tools"),
+            &logging(Fake::helm(PIN_HELM), log, &receipt),
+        );
+
+        let out = w.fix(extra);
+        assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+        assert!(receipt.exists());
+        let fixed = (runs(log, "kubectl"), runs(log, "helm"));
+        assert_eq!(
+            (fixed.0.1, fixed.1.1),
+            (0, 0),
+            "{extra:?}: runs after the install"
+        );
+
+        fs::write(log, "").unwrap();
+        let (code, r) = w.check();
+        assert_eq!(code, Some(0), "{r:#}");
+        let checked = (runs(log, "kubectl").0, runs(log, "helm").0);
+        assert!(checked.0 > 0 && checked.1 > 0, "{checked:?}");
+        assert_eq!(
+            (fixed.0.0, fixed.1.0),
+            checked,
+            "{extra:?}: (kubectl, helm) runs"
+        );
+    }
+}
+
+/// What `--fix` read of a binary is reused only while the file is the same: one replaced during
+/// the run (here by the new kubectl's re-probe) is probed again for the report.
+#[test]
+fn a_binary_replaced_during_fix_is_probed_again_for_the_report() {
+    let (k, _) = kubectl_release();
+    let h = Release::new("helm", PIN_HELM, "helm.tar.gz", "tar.gz")
+        .member("linux-amd64/helm")
+        .pinned(b"never fetched");
+    let w = World::new(&[&k, &h]);
+    let tools = w.sb.root().join("tools");
+    let spare = w.sb.root().join("spare");
+    fs::create_dir_all(&spare).unwrap();
+    fake(&spare, &Fake::helm("3.16.0"));
+    fake(&tools, &Fake::helm(PIN_HELM));
+    let mut replacing = Fake::kubectl(PIN_KUBECTL);
+    replacing.body = format!(
+        "cp -p '{s}/helm' '{t}/.helm.'$$ && mv '{t}/.helm.'$$ '{t}/helm'\n{}",
+        replacing.body,
+        s = spare.display(),
+        t = tools.display()
+    );
+    let kubectl = script(&replacing);
+    let k = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&kubectl);
+    // The same manifest file, now pinning this kubectl (its script names the sandbox's dirs).
+    assert_eq!(
+        w.sb.write("versions.toml", &manifest(&[&k, &h])),
+        w.manifest
+    );
+    w.serve(&k, file(kubectl));
+
+    let out = w.fix(&["--format", "json"]);
+    assert_eq!(out.code, Some(1), "{}\n{}", out.stdout, out.stderr);
+    let r: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(row(&r, "kubectl")["status"], "ok", "{r:#}");
+    assert_eq!(row(&r, "helm")["found"], "3.16.0+g301108e", "{r:#}");
+    assert_eq!(row(&r, "helm")["status"], "drift", "{r:#}");
+}
+
 fn hostile(entries: &[TarEntry], expect: &str) {
     let tgz = tar_gz(entries);
     let h = Release::new("helm", PIN_HELM, "helm.tar.gz", "tar.gz")

@@ -377,9 +377,18 @@ pub(crate) fn trace_line(e: &crate::core::trace::TraceEvent) -> String {
             }
             line
         }
-        T::ProbeCache { tool, path, hit } => format!(
+        T::ProbeCache {
+            tool,
+            path,
+            hit,
+            this_run,
+        } => format!(
             "probe cache {} for {tool} at {}",
-            if *hit { "hit" } else { "miss" },
+            match (hit, this_run) {
+                (true, true) => "hit (read earlier in this run, unchanged since)",
+                (true, false) => "hit",
+                (false, _) => "miss",
+            },
             path.display()
         ),
         T::Request {

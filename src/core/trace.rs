@@ -35,11 +35,13 @@ pub(crate) enum TraceEvent {
         took: Duration,
         end: ProbeEnd,
     },
-    /// The probe cache answered for this binary (or did not).
+    /// The probe cache answered for this binary (or did not); `this_run`: the answer is one
+    /// this run read (`--fix`'s memo), not one of an earlier run.
     ProbeCache {
         tool: Tool,
         path: PathBuf,
         hit: bool,
+        this_run: bool,
     },
     /// A request: `method` `url` (from a byte offset), its status (None: no response).
     Request {

@@ -15,6 +15,7 @@ use crate::core::plan::{self, Choices};
 use crate::core::progress::{Progress, Quiet};
 use crate::core::report::{self, Format};
 use crate::modes::progress::{Bars, Lines};
+use crate::probe::cache::Memo;
 use crate::session::{EXIT_FINDINGS, Fatal, Session, emit, exit_code};
 
 /// What `--fix` was asked to do besides installing.
@@ -29,6 +30,9 @@ pub(crate) struct FixOptions {
 }
 
 pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, Fatal> {
+    // Each binary runs once per run: the report at the end reuses what the probes before
+    // planning and the re-probes read from files that have not changed since.
+    session.ctx.probe.memo = Some(Arc::new(Memo::default()));
     let (observations, findings) = session.diagnose_now().await;
     if opts.dry_run {
         let plan = plan::plan(
@@ -131,6 +135,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
     let mut outcomes = applied.outcomes;
 
     // VirtualBox: never sudo silently; only with --allow-sudo on a terminal, each command shown.
+    let mut installer_ran = false;
     for o in &mut outcomes {
         let Done::InstallerReady {
             installer,
@@ -141,6 +146,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
             continue;
         };
         let commands = apply::privileged_commands(session, installer, false);
+        installer_ran = true;
         let run = || apply::run_privileged(&commands, &mut std::io::stderr());
         let result = match &bars {
             Some(b) => b.suspend(run),
@@ -151,7 +157,12 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
         }
     }
 
-    // The summary comes from a fresh diagnosis, like --check.
+    // A system installer may change files behind a wrapper whose own identity stays the same.
+    if installer_ran && let Some(memo) = &session.ctx.probe.memo {
+        memo.clear();
+    }
+    // The summary comes from a fresh diagnosis, like --check (a file that has not changed since
+    // this run probed it is not run again).
     let (_, findings) = session.diagnose_now().await;
     let cluster = if session.ctx.cluster {
         fix_cluster(session, &findings, progress.as_ref(), opts.switch_context).await

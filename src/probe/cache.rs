@@ -1,6 +1,7 @@
 //! I/O: the probe cache's file (`STATE/probe-cache.json`), the keys (a stat of each binary)
 //! and the fingerprint of a user's configuration. The rules are in `core::probe_cache`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,6 +68,36 @@ impl ProbeCache {
             c.render()
         };
         let _ = fsutil::write_atomic(&self.path, text.as_bytes(), None);
+    }
+}
+
+/// What this run has read, for `--fix`: its final report does not run again a binary that the
+/// probes before planning or the re-probe after an install have just run, as long as the file
+/// has not changed since. Keyed like the cache (resolved path, device, inode, size, mtime and
+/// ctime in nanoseconds, the probe's recipe), so a binary replaced, re-linked, touched or
+/// rewritten meanwhile has another key and is probed again. Unlike the cache, fresh timestamps
+/// are trusted: an answer is only kept if the file's key was the same after the probe as before
+/// it, and only for the few seconds of one run. (Within a run, what it cannot tell apart is a
+/// same-size rewrite in place within the file system's timestamp granularity of the probe.)
+#[derive(Debug, Default)]
+pub(crate) struct Memo(Mutex<HashMap<Key, Entry>>);
+
+impl Memo {
+    pub(crate) fn get(&self, key: &Key) -> Option<Entry> {
+        self.0.lock().expect("memo lock").get(key).cloned()
+    }
+
+    pub(crate) fn put(&self, entry: Entry) {
+        self.0
+            .lock()
+            .expect("memo lock")
+            .insert(entry.key.clone(), entry);
+    }
+
+    /// Forgets everything (after a system installer ran: it may change files behind a wrapper
+    /// whose own identity stays the same).
+    pub(crate) fn clear(&self) {
+        self.0.lock().expect("memo lock").clear();
     }
 }
 

@@ -10,4 +10,4 @@ pub(crate) mod parse;
 pub(crate) mod runner;
 
 pub(crate) use locate::{Candidate, SearchSpace, locate};
-pub(crate) use runner::{ProbeEnv, ProbeOptions, observe, observe_tool, probe_path, run_command};
+pub(crate) use runner::{ProbeEnv, ProbeOptions, observe, observe_tool, reprobe, run_command};

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::cache::{self, ProbeCache};
+use super::cache::{self, Memo, ProbeCache};
 use super::parse::{self, Interpretation};
-use super::{SearchSpace, locate};
+use super::{Candidate, SearchSpace, locate};
 use crate::core::binfmt;
 use crate::core::isolation::{self, Isolation};
 use crate::core::observation::{
@@ -41,6 +41,8 @@ pub(crate) struct ProbeOptions {
     pub(crate) cache: Option<Arc<ProbeCache>>,
     /// `-v`: every run of a tool and every cache answer.
     pub(crate) trace: Tracer,
+    /// Answers of this run (`--fix`), for files that have not changed since.
+    pub(crate) memo: Option<Arc<Memo>>,
 }
 
 /// What a probe needs to know of the environment (read once, by the context).
@@ -123,15 +125,7 @@ pub(crate) async fn observe_tool(
     opts: &ProbeOptions,
 ) -> Observation {
     let candidates = locate(tool, space);
-    let runs = |c: &&super::Candidate, want: fn(&Origin) -> bool| c.executable && want(&c.origin);
-    let effective = candidates
-        .iter()
-        .position(|c| runs(&c, |o| matches!(o, Origin::Path(_))))
-        .or_else(|| {
-            candidates
-                .iter()
-                .position(|c| runs(&c, |o| matches!(o, Origin::Known)))
-        });
+    let effective = effective(&candidates);
     let handles: Vec<_> = candidates
         .iter()
         .enumerate()
@@ -180,28 +174,45 @@ pub(crate) async fn observe_tool(
     Observation { tool, copies }
 }
 
-/// The probe of one binary (and, for the copy PATH runs, its as-user check), from the cache when
-/// its key matches; a fresh answer is recorded.
+/// The copy PATH runs (else the first known location's): the one whose as-user check counts.
+fn effective(candidates: &[Candidate]) -> Option<usize> {
+    let runs = |c: &&Candidate, want: fn(&Origin) -> bool| c.executable && want(&c.origin);
+    candidates
+        .iter()
+        .position(|c| runs(&c, |o| matches!(o, Origin::Path(_))))
+        .or_else(|| {
+            candidates
+                .iter()
+                .position(|c| runs(&c, |o| matches!(o, Origin::Known)))
+        })
+}
+
+/// The probe of one binary (and, for the copy PATH runs, its as-user check), from this run's
+/// memo or the cache when its key matches; a fresh answer is recorded.
 async fn cached_probe(
     tool: Tool,
     path: &Path,
     opts: &ProbeOptions,
     check_as_user: bool,
 ) -> (CopyState, Option<AsUser>) {
-    let Some(cache) = &opts.cache else {
-        return if check_as_user {
-            tokio::join!(probe_path(tool, path, opts), as_user(tool, path, opts))
-        } else {
-            (probe_path(tool, path, opts).await, None)
-        };
-    };
+    if opts.cache.is_none() && opts.memo.is_none() {
+        return fresh_probe(tool, path, opts, check_as_user).await;
+    }
     let key = cache::key(tool, path, parse::attempts(tool));
     let fingerprint = check_as_user.then(|| cache::config_fingerprint(tool, &opts.env));
-    let hit = key.as_ref().and_then(|k| cache.get(k));
+    let memo_hit = key
+        .as_ref()
+        .and_then(|k| opts.memo.as_ref().and_then(|m| m.get(k)));
+    let this_run = memo_hit.is_some();
+    let hit = memo_hit.or_else(|| {
+        key.as_ref()
+            .and_then(|k| opts.cache.as_ref().and_then(|c| c.get(k)))
+    });
     opts.trace.emit(|| TraceEvent::ProbeCache {
         tool,
         path: path.to_path_buf(),
         hit: hit.is_some(),
+        this_run,
     });
     let cached_as_user = |e: &Entry| {
         e.as_user
@@ -214,22 +225,85 @@ async fn cached_probe(
         Some(e) if cached_as_user(e).is_some() => return (e.state.clone(), cached_as_user(e)),
         // The binary is known; only the user's configuration changed.
         Some(e) => (e.state.clone(), as_user(tool, path, opts).await),
-        None if check_as_user => {
-            tokio::join!(probe_path(tool, path, opts), as_user(tool, path, opts))
-        }
-        None => (probe_path(tool, path, opts).await, None),
+        None => fresh_probe(tool, path, opts, check_as_user).await,
     };
-    if let Some(key) = key
-        && probe_cache::cacheable(&state)
-    {
-        cache.put(Entry {
-            key,
-            state: state.clone(),
-            as_user: fingerprint.zip(as_user.clone()),
-            recorded_ns: cache::now_ns(),
-        });
-    }
+    record(tool, path, opts, key, fingerprint, &state, &as_user);
     (state, as_user)
+}
+
+/// The probe of one binary, run now (and its as-user check alongside, when asked).
+async fn fresh_probe(
+    tool: Tool,
+    path: &Path,
+    opts: &ProbeOptions,
+    check_as_user: bool,
+) -> (CopyState, Option<AsUser>) {
+    if check_as_user {
+        tokio::join!(probe_path(tool, path, opts), as_user(tool, path, opts))
+    } else {
+        (probe_path(tool, path, opts).await, None)
+    }
+}
+
+/// Records an answer read from the file whose key was `key` before the probe: in the cache, and
+/// in this run's memo if the file still has that key (it did not change while it answered). A
+/// timeout or an internal error is recorded in neither: it may not happen again.
+fn record(
+    tool: Tool,
+    path: &Path,
+    opts: &ProbeOptions,
+    key: Option<probe_cache::Key>,
+    fingerprint: Option<String>,
+    state: &CopyState,
+    as_user: &Option<AsUser>,
+) {
+    let Some(key) = key else { return };
+    if !probe_cache::cacheable(state) {
+        return;
+    }
+    let entry = Entry {
+        key,
+        state: state.clone(),
+        as_user: fingerprint.zip(as_user.clone()),
+        recorded_ns: cache::now_ns(),
+    };
+    if let Some(memo) = &opts.memo
+        && cache::key(tool, path, parse::attempts(tool)).as_ref() == Some(&entry.key)
+    {
+        memo.put(entry.clone());
+    }
+    if let Some(cache) = &opts.cache {
+        cache.put(entry);
+    }
+}
+
+/// The re-probe of a binary just installed at `path`: always run, never answered from the memo
+/// or the cache. With a memo (`--fix`), the answer is recorded there, and when `path` is the
+/// copy PATH runs its as-user check runs alongside, so that the report after the install does
+/// not run the binary again.
+pub(crate) async fn reprobe(
+    tool: Tool,
+    path: &Path,
+    opts: &ProbeOptions,
+    space: &SearchSpace,
+) -> CopyState {
+    if opts.memo.is_none() {
+        return probe_path(tool, path, opts).await;
+    }
+    let check_as_user = runs_first(tool, path, space);
+    let key = cache::key(tool, path, parse::attempts(tool));
+    let fingerprint = check_as_user.then(|| cache::config_fingerprint(tool, &opts.env));
+    let (state, as_user) = fresh_probe(tool, path, opts, check_as_user).await;
+    record(tool, path, opts, key, fingerprint, &state, &as_user);
+    state
+}
+
+/// Whether `path` is the copy of `tool` that PATH runs.
+fn runs_first(tool: Tool, path: &Path, space: &SearchSpace) -> bool {
+    let candidates = locate(tool, space);
+    let resolved = |p: &Path| std::fs::canonicalize(p).ok();
+    effective(&candidates)
+        .is_some_and(|i| resolved(&candidates[i].path).is_some_and(|c| Some(c) == resolved(path)))
 }
 
 /// Asks one binary its version, hermetically: the user's configuration kept away.
@@ -663,5 +737,105 @@ mod tests {
             CopyState::Read(r) => assert_eq!(r.version.raw, "1.30.6"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A kubectl that prints `version` and appends a line to `log` each time it runs; put in
+    /// place by a rename (a new file, as an install does).
+    fn logging_kubectl(dir: &Path, version: &str, log: &Path) -> PathBuf {
+        let p = dir.join("kubectl");
+        let tmp = dir.join(".kubectl.tmp");
+        std::fs::write(
+            &tmp,
+            format!(
+                "#!/bin/sh\necho run >> '{}'\necho 'Client Version: v{version}'\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
+        p
+    }
+
+    fn runs(log: &Path) -> usize {
+        std::fs::read_to_string(log).map_or(0, |t| t.lines().count())
+    }
+
+    fn found(o: &Observation) -> String {
+        match &o.copies[0].state {
+            CopyState::Read(r) => r.version.raw.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_memo_runs_an_unchanged_binary_once_and_a_replaced_one_again() {
+        let d = tempfile::tempdir().unwrap();
+        let (tools, log) = (d.path().join("tools"), d.path().join("log"));
+        std::fs::create_dir(&tools).unwrap();
+        logging_kubectl(&tools, "1.30.6", &log);
+        let space = SearchSpace {
+            path_entries: vec![tools.clone()],
+            bin_dir: d.path().join("bin"),
+            ..SearchSpace::default()
+        };
+        let opts = ProbeOptions {
+            memo: Some(Arc::new(Memo::default())),
+            ..ProbeOptions::default()
+        };
+        let first = observe_tool(Tool::Kubectl, &space, &opts).await;
+        assert_eq!(found(&first), "1.30.6");
+        assert!(first.copies[0].as_user.is_some(), "{first:?}");
+        let once = runs(&log);
+        assert!(once > 0);
+
+        // Unchanged: answered from the memo, as-user check included.
+        let again = observe_tool(Tool::Kubectl, &space, &opts).await;
+        assert_eq!(runs(&log), once);
+        assert_eq!(again.copies[0].state, first.copies[0].state);
+        assert_eq!(again.copies[0].as_user, first.copies[0].as_user);
+
+        // Replaced meanwhile: another file, so it runs again.
+        logging_kubectl(&tools, "1.31.0", &log);
+        let replaced = observe_tool(Tool::Kubectl, &space, &opts).await;
+        assert_eq!(found(&replaced), "1.31.0");
+        assert_eq!(runs(&log), 2 * once);
+
+        // Without a memo (every mode but --fix), every look runs it.
+        let plain = ProbeOptions::default();
+        observe_tool(Tool::Kubectl, &space, &plain).await;
+        observe_tool(Tool::Kubectl, &space, &plain).await;
+        assert_eq!(runs(&log), 4 * once);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reprobe_always_runs_and_the_next_look_does_not() {
+        let d = tempfile::tempdir().unwrap();
+        let (bin, log) = (d.path().join("bin"), d.path().join("log"));
+        std::fs::create_dir(&bin).unwrap();
+        let space = SearchSpace {
+            path_entries: vec![bin.clone()],
+            bin_dir: bin.clone(),
+            ..SearchSpace::default()
+        };
+        let opts = ProbeOptions {
+            memo: Some(Arc::new(Memo::default())),
+            ..ProbeOptions::default()
+        };
+        let p = logging_kubectl(&bin, "1.30.6", &log);
+        observe_tool(Tool::Kubectl, &space, &opts).await;
+        let looked = runs(&log);
+        // The re-probe runs the file even though the memo knows it, with its as-user check
+        // (it is the copy PATH runs) ...
+        assert!(matches!(
+            reprobe(Tool::Kubectl, &p, &opts, &space).await,
+            CopyState::Read(_)
+        ));
+        assert_eq!(runs(&log), 2 * looked);
+        // ... so that the look after it runs nothing.
+        let after = observe_tool(Tool::Kubectl, &space, &opts).await;
+        assert_eq!(found(&after), "1.30.6");
+        assert!(after.copies[0].as_user.is_some(), "{after:?}");
+        assert_eq!(runs(&log), 2 * looked);
     }
 }
