@@ -25,7 +25,7 @@ use crate::core::receipt::{self, Receipt};
 use crate::core::tool::Tool;
 use crate::core::vbox;
 use crate::install::{self, lock, receipts};
-use crate::net::fetch::Fetcher;
+use crate::net::fetch::{ClientStart, Fetcher};
 use crate::probe::{self, ProbeOptions, SearchSpace};
 use crate::session::Session;
 
@@ -51,12 +51,21 @@ pub(crate) struct Runner {
     pub(crate) sudo_allowed: bool,
 }
 
+/// Starts building the HTTP client for `apply`, so that it overlaps whatever runs before it
+/// (`--fix`: the probes before planning).
+pub(crate) fn start_client(session: &Session) -> ClientStart {
+    Fetcher::start_client(session.ctx.fetch, session.ctx.cert_file.clone())
+}
+
+/// `client`: one that `start_client` started (else it is built when the first download needs
+/// it).
 pub(crate) async fn apply(
     session: &mut Session,
     mut observations: Vec<Observation>,
     findings: &[Finding],
     choices: &Choices,
     runner: &Runner,
+    client: Option<ClientStart>,
 ) -> Applied {
     let mut outcomes = Vec::new();
     for (tool, entry) in &choices.keep {
@@ -139,7 +148,7 @@ pub(crate) async fn apply(
             observations = session.observe().await;
             plan = planner(session, &session.diagnose(&observations));
         }
-        match fetcher(session) {
+        match fetcher(session, client).await {
             Ok(fetcher) => {
                 let done = execute(&plan, session, fetcher, runner).await;
                 outcomes.extend(done);
@@ -234,12 +243,16 @@ fn fail_downloads(plan: &Plan, done: Done) -> Vec<Outcome> {
 }
 
 /// Ready to fetch and install (call with the lock held): sweeps temp files a killed run left in
-/// the bin dir, and builds the HTTP client.
-fn fetcher(session: &Session) -> Result<Arc<Fetcher>, String> {
+/// the bin dir, and builds the HTTP client (or finishes `client`).
+async fn fetcher(session: &Session, client: Option<ClientStart>) -> Result<Arc<Fetcher>, String> {
     install::clean_stale(&session.ctx.bin_dir);
     let ctx = &session.ctx;
-    Fetcher::new(&ctx.cache_dir, ctx.fetch, ctx.cert_file.as_deref())
-        .map(|f| Arc::new(f.traced(ctx.probe.trace.clone())))
+    let cert_file = ctx.cert_file.as_deref();
+    match client {
+        Some(c) => Fetcher::started(&ctx.cache_dir, ctx.fetch, cert_file, c).await,
+        None => Fetcher::new(&ctx.cache_dir, ctx.fetch, cert_file),
+    }
+    .map(|f| Arc::new(f.traced(ctx.probe.trace.clone())))
 }
 
 /// Fetches, verifies and installs every download of `plan` concurrently. A worker that fails

@@ -33,6 +33,8 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
     // Each binary runs once per run: the report at the end reuses what the probes before
     // planning and the re-probes read from files that have not changed since.
     session.ctx.probe.memo = Some(Arc::new(Memo::default()));
+    // The HTTP client is built while the probes run.
+    let client = (!opts.dry_run).then(|| apply::start_client(session));
     let (observations, findings) = session.diagnose_now().await;
     if opts.dry_run {
         let plan = plan::plan(
@@ -107,7 +109,7 @@ pub(crate) async fn run(session: &mut Session, opts: FixOptions) -> Result<u8, F
     };
 
     let applied = {
-        let applying = apply::apply(session, observations, &findings, &choices, &runner);
+        let applying = apply::apply(session, observations, &findings, &choices, &runner, client);
         tokio::pin!(applying);
         tokio::select! {
             a = &mut applying => a,

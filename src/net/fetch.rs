@@ -95,6 +95,9 @@ impl std::fmt::Display for RedirectStop {
 
 impl std::error::Error for RedirectStop {}
 
+/// An HTTP client being built on a blocking thread (`Fetcher::start_client`).
+pub(crate) struct ClientStart(tokio::task::JoinHandle<Result<reqwest::Client, String>>);
+
 impl Fetcher {
     /// `cert_file`: `SSL_CERT_FILE` when set; one that cannot be read is an error here, not a
     /// trust store silently missing.
@@ -103,6 +106,37 @@ impl Fetcher {
         limits: Limits,
         cert_file: Option<&Path>,
     ) -> Result<Fetcher, String> {
+        Ok(Fetcher::with_client(
+            cache,
+            limits,
+            Fetcher::client(limits, cert_file)?,
+        ))
+    }
+
+    /// Starts building the HTTP client on a blocking thread (it sets up TLS with the system's
+    /// CA certificates: a few ms), so that it is ready by the time something needs it.
+    pub(crate) fn start_client(limits: Limits, cert_file: Option<PathBuf>) -> ClientStart {
+        ClientStart(tokio::task::spawn_blocking(move || {
+            Fetcher::client(limits, cert_file.as_deref())
+        }))
+    }
+
+    /// `new`, with the client that `start_client` started.
+    pub(crate) async fn started(
+        cache: &Path,
+        limits: Limits,
+        cert_file: Option<&Path>,
+        start: ClientStart,
+    ) -> Result<Fetcher, String> {
+        let client = match start.0.await {
+            Ok(built) => built?,
+            // The thread did not finish (a panic): build it here, to report what it meets.
+            Err(_) => Fetcher::client(limits, cert_file)?,
+        };
+        Ok(Fetcher::with_client(cache, limits, client))
+    }
+
+    fn client(limits: Limits, cert_file: Option<&Path>) -> Result<reqwest::Client, String> {
         if let Some(f) = cert_file
             && let Err(e) = File::open(f).and_then(|mut f| f.read(&mut [0u8; 1]))
         {
@@ -124,13 +158,18 @@ impl Fetcher {
                 attempt.follow()
             }
         });
-        let client = reqwest::Client::builder()
+        reqwest::Client::builder()
             .user_agent(concat!("aladdin-doctor/", env!("CARGO_PKG_VERSION")))
             .redirect(policy)
             .connect_timeout(limits.stall)
             .read_timeout(limits.stall)
             .build()
-            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+            .map_err(|e| format!("cannot set up HTTPS: {e}"))
+    }
+
+    /// A fetcher over `client`; sweeps the cache's stale partial downloads (with the install
+    /// lock held, where there is one: another run may be resuming one).
+    fn with_client(cache: &Path, limits: Limits, client: reqwest::Client) -> Fetcher {
         let fetcher = Fetcher {
             client,
             cache: cache.to_path_buf(),
@@ -139,7 +178,7 @@ impl Fetcher {
             trace: Tracer::default(),
         };
         fetcher.sweep_partials();
-        Ok(fetcher)
+        fetcher
     }
 
     /// Reports every request, cache hit and local read to `trace` (`-v`).
@@ -838,6 +877,30 @@ mod tests {
         let missing = d.join("no-such-ca-bundle.pem");
         let err = Fetcher::new(&d, limits(), Some(&missing)).err().unwrap();
         assert!(err.contains("SSL_CERT_FILE"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_client_started_early_is_the_same_client() {
+        let d = tempfile::tempdir().unwrap();
+        let start = Fetcher::start_client(limits(), None);
+        assert!(
+            Fetcher::started(d.path(), limits(), None, start)
+                .await
+                .is_ok()
+        );
+        // An unreadable SSL_CERT_FILE is reported when the client is used, as with `new`.
+        let missing = d.path().join("no-such-ca-bundle.pem");
+        let start = Fetcher::start_client(limits(), Some(missing.clone()));
+        let err = Fetcher::started(d.path(), limits(), Some(&missing), start)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(
+            err,
+            Fetcher::new(d.path(), limits(), Some(&missing))
+                .err()
+                .unwrap()
+        );
     }
 
     fn limits() -> Limits {

@@ -285,9 +285,15 @@ impl Shell {
                 let cancel = runner.cancel.clone();
                 let handle = tokio::spawn(async move {
                     let findings = session.diagnose(&observations);
-                    let applied =
-                        apply::apply(&mut session, observations, &findings, &choices, &runner)
-                            .await;
+                    let applied = apply::apply(
+                        &mut session,
+                        observations,
+                        &findings,
+                        &choices,
+                        &runner,
+                        None,
+                    )
+                    .await;
                     let _ = tx
                         .send(Msg::Applied {
                             outcomes: applied.outcomes,
