@@ -9,12 +9,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Stdio};
-use std::time::Instant;
+mod common;
 
 use support::http::Route;
 use support::upstreams::*;
 use support::*;
+
+use common::{Ran, run};
 
 /// Artifact sizes in MB, about a tenth of the real ones (the VirtualBox installers ~120 MB,
 /// minikube ~100, the docker tarballs ~70, kubectl ~50, the helm archives ~16).
@@ -33,63 +34,18 @@ fn size(tool: &str) -> usize {
 const CHUNK: usize = 64 << 10;
 const EVERY_MS: u64 = 3;
 
-struct Run {
-    secs: f64,
-    peak_rss_kib: i64,
-    code: i32,
-}
-
-/// Runs the doctor through this bench binary as a small intermediary (`--rss-of`), which
-/// reaps it with wait4 for its own peak RSS. (A child forked straight from this process would
-/// count the artifacts held here as resident until its exec.)
-fn doctor(sb: &Sandbox, args: &[&str]) -> Run {
-    let base = sb.cmd();
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    cmd.current_dir(sb.root())
-        .arg("--rss-of")
-        .arg(BIN)
-        .args(args);
-    let t = Instant::now();
-    let out = cmd.stderr(Stdio::inherit()).output().unwrap();
-    let secs = t.elapsed().as_secs_f64();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace().map(|n| n.parse::<i64>().unwrap());
-    Run {
-        secs,
-        peak_rss_kib: it.next().unwrap(),
-        code: it.next().unwrap() as i32,
-    }
-}
-
-/// `--rss-of PROGRAM ARGS…`: runs it (output discarded) and prints its peak RSS in KiB and its
-/// exit code.
-#[allow(clippy::zombie_processes, reason = "reaped by libc::wait4")]
-fn rss_of(program: &str, args: &[String]) {
-    let child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value to be overwritten; wait4 on our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    println!("{} {}", usage.ru_maxrss, libc::WEXITSTATUS(status));
+/// The doctor with `args` in `sb`, measured through `common::run`.
+fn doctor(sb: &Sandbox, args: &[&str]) -> Ran {
+    let mut cmd = sb.cmd();
+    cmd.current_dir(sb.root()).args(args);
+    run(&cmd)
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("--rss-of") {
-        return rss_of(&argv[2], &argv[3..]);
+    if common::answered_rss_of() {
+        return;
     }
+    let argv: Vec<String> = std::env::args().collect();
     if !argv.iter().any(|a| a == "--bench") {
         return;
     }
@@ -99,7 +55,7 @@ fn main() {
     let total: usize = served.values().map(|a| a.bytes.len()).sum();
     let base = up.base();
 
-    let mirror = |only: &[&str]| -> Run {
+    let mirror = |only: &[&str]| -> Ran {
         let (sb, m) = sandbox(&manifest);
         let dir = sb.root().join("mirror").display().to_string();
         let ms = m.display().to_string();
@@ -123,7 +79,7 @@ fn main() {
     }
     let rate = bytes as f64 / single;
 
-    let mut all: Option<Run> = None;
+    let mut all: Option<Ran> = None;
     for _ in 0..3 {
         let r = mirror(&[]);
         if all.as_ref().is_none_or(|a| r.secs < a.secs) {

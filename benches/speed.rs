@@ -28,6 +28,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -36,6 +38,8 @@ use std::time::{Duration, Instant};
 use support::artifacts::*;
 use support::http::{Route, Server};
 use support::*;
+
+use common::{median, mib, pad, run};
 
 const RAW_MIB: usize = 200;
 const MEMBER_MIB: usize = 50;
@@ -48,84 +52,6 @@ fn knob(name: &str) -> Option<String> {
 
 fn knob_num<T: std::str::FromStr>(name: &str, default: T) -> T {
     knob(name).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Pads a script with incompressible bytes after its `exit 0` (the shell never reads them).
-fn pad(mut b: Vec<u8>, size: usize, seed: u64) -> Vec<u8> {
-    let mut x: u64 = 0x9e3779b97f4a7c15 ^ seed;
-    b.reserve(size.saturating_sub(b.len()));
-    while b.len() < size {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        b.extend_from_slice(&x.to_le_bytes());
-    }
-    b.truncate(size);
-    b
-}
-
-struct Ran {
-    secs: f64,
-    ok: bool,
-    peak_rss_kib: i64,
-}
-
-/// Runs `cmd` (whose environment must be set explicitly, after `env_clear`) through this bench
-/// binary as a small intermediary (`--rss-of`), which times it and reaps it with wait4 for its
-/// peak RSS. (A child forked straight from this process would count the artifacts held here as
-/// resident until its exec.)
-fn run(cmd: &Command) -> Ran {
-    let mut outer = Command::new(std::env::current_exe().unwrap());
-    outer.env_clear();
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            outer.env(k, v);
-        }
-    }
-    if let Some(d) = cmd.get_current_dir() {
-        outer.current_dir(d);
-    }
-    outer
-        .arg("--rss-of")
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    let out = outer.stderr(Stdio::inherit()).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace();
-    let peak_rss_kib = it.next().and_then(|n| n.parse().ok()).unwrap_or(-1);
-    let code: i32 = it.next().and_then(|n| n.parse().ok()).unwrap_or(-1);
-    let secs = it.next().and_then(|n| n.parse().ok()).unwrap_or(f64::NAN);
-    Ran {
-        secs,
-        ok: code == 0,
-        peak_rss_kib,
-    }
-}
-
-/// `--rss-of PROGRAM ARGS…`: runs it (no input, output discarded) and prints its peak RSS in
-/// KiB, its exit code and its wall time in seconds.
-#[allow(clippy::zombie_processes, reason = "reaped by libc::wait4")]
-fn rss_of(program: &str, args: &[String]) {
-    let t = Instant::now();
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value to be overwritten; wait4 on our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    let secs = t.elapsed().as_secs_f64();
-    assert_eq!(pid, child.id() as i32);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    println!("{} {code} {secs}", usage.ru_maxrss);
 }
 
 fn sync() {
@@ -166,26 +92,8 @@ fn wait_quiet() {
     }
 }
 
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    match s.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => s[n / 2],
-        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
-    }
-}
-
 fn min(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-fn mib(kib: i64) -> String {
-    if kib < 0 {
-        "n/a".into()
-    } else {
-        format!("{:.1} MiB", kib as f64 / 1024.0)
-    }
 }
 
 fn find_mise() -> Option<PathBuf> {
@@ -263,10 +171,10 @@ fn curl_pair(urls: [&str; 2], to: Option<&Path>) -> f64 {
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("--rss-of") {
-        return rss_of(&argv[2], &argv[3..]);
+    if common::answered_rss_of() {
+        return;
     }
+    let argv: Vec<String> = std::env::args().collect();
     if !argv.iter().any(|a| a == "--bench") {
         return; // `cargo test --all-targets` builds benches; only `cargo bench` measures.
     }
@@ -359,7 +267,7 @@ fn main() {
             wait_quiet();
             sync();
             let r = run(&cmd);
-            assert!(r.ok, "{name} --fix failed (run it by hand: {cmd:?})");
+            assert!(r.ok(), "{name} --fix failed (run it by hand: {cmd:?})");
             assert_eq!(
                 std::fs::metadata(sb.bin_dir().join("kubectl"))
                     .unwrap()
@@ -380,7 +288,7 @@ fn main() {
             wait_quiet();
             sync();
             let r = run(&c);
-            assert!(r.ok, "mise install failed (run it by hand: {c:?})");
+            assert!(r.ok(), "mise install failed (run it by hand: {c:?})");
             peer.push(r.secs);
             mise_rss = mise_rss.max(r.peak_rss_kib);
         }
@@ -447,68 +355,11 @@ fn main() {
 
 /// Five tools at once against the longest one alone, each connection paced at ~20 MB/s.
 fn five_at_once() {
-    // Proportional to the real artifacts (minikube ~100 MB, docker ~70, kubectl ~50, helm ~16,
-    // the VirtualBox installer ~120), scaled by 1/10.
     let server = Server::start();
-    let mut releases = Vec::new();
-    for (tool, mb) in [
-        ("minikube", 10usize),
-        ("docker", 7),
-        ("kubectl", 5),
-        ("helm", 2),
-        ("virtualbox", 12),
-    ] {
-        let (bytes, r) = match tool {
-            "kubectl" => {
-                let b = pad(script(&Fake::kubectl(PIN_KUBECTL)), mb << 20, 3);
-                let r = Release::new("kubectl", PIN_KUBECTL, "kubectl", "binary").pinned(&b);
-                (b, r)
-            }
-            "minikube" => {
-                let b = pad(script(&Fake::minikube(PIN_MINIKUBE)), mb << 20, 4);
-                let r = Release::new("minikube", PIN_MINIKUBE, "minikube", "binary").pinned(&b);
-                (b, r)
-            }
-            "docker" => {
-                let d = pad(script(&Fake::docker(PIN_DOCKER)), mb << 20, 5);
-                let z = zip(&[("docker/docker", &d, false)]);
-                let r = Release::new("docker", PIN_DOCKER, "docker.zip", "zip")
-                    .member("docker/docker")
-                    .pinned(&z);
-                (z, r)
-            }
-            "helm" => {
-                let h = pad(script(&Fake::helm(PIN_HELM)), mb << 20, 6);
-                let t = tar_gz(&[TarEntry::file("linux-amd64/helm", &h)]);
-                let r = Release::new("helm", PIN_HELM, "helm.tar.gz", "tar.gz")
-                    .member("linux-amd64/helm")
-                    .pinned(&t);
-                (t, r)
-            }
-            _ => {
-                let b = pad(Vec::new(), mb << 20, 7);
-                let mut r = Release::new(
-                    "virtualbox",
-                    "7.2.10",
-                    "VirtualBox-7.2.10-174163-Linux_amd64.run",
-                    "installer",
-                )
-                .pinned(&b);
-                r.extra = "revision = 174163\n".into();
-                (b, r)
-            }
-        };
-        // 64 KiB every 3 ms ≈ 20 MB/s per connection.
-        server.route(&r.served_at(), Route::Drip(Arc::new(bytes), 64 << 10, 3));
-        releases.push(r);
-    }
-    let once = |only: &[&Release]| -> f64 {
-        let (sb, m) = Sandbox::for_releases(only);
-        let mut cmd = sb.cmd();
-        cmd.args(doctor_args(&["--fix", "-q"], &m, &server.base(), &[]));
+    let releases = common::five_tools(&server);
+    let once = |only: &[&Release]| {
         sync();
-        // Exit 1 is expected when VirtualBox is in the set (its installer needs admin rights).
-        run(&cmd).secs
+        common::fix_of(&server, only).secs
     };
     let longest = releases.iter().map(|r| once(&[r])).fold(0.0, f64::max);
     let all: Vec<&Release> = releases.iter().collect();
