@@ -21,7 +21,8 @@
 //! Knobs: `SPEED_RUNS=N`; `SPEED_DOCTORS=name=PATH,name=PATH` (several builds, interleaved in
 //! the same rounds); `SPEED_PROBE_DELAY=SECS` (the fakes answer that slowly, as real tools take
 //! tens of ms); `SPEED_RAW_MIB` (200) and `SPEED_MEMBER_MIB` (50); `MISE_BIN=PATH`;
-//! `SPEED_FIVE=0`.
+//! `SPEED_FIVE=0`; `SPEED_LINK_MBPS=N` (every connection paced at about N MB/s, as a real link
+//! is; unpaced loopback outruns SHA-256, so its floor is one no verifying installer can reach).
 //!
 //! Run: `cargo bench --bench speed` (needs curl and coreutils' sync for the floors).
 
@@ -202,17 +203,28 @@ fn main() {
     let server = Server::start();
     let base = server.base();
     let (k_len, h_len) = (kubectl.len(), helm_tgz.len());
-    server.route(&k.served_at(), Route::File(Arc::new(kubectl)));
-    server.route(&h.served_at(), Route::File(Arc::new(helm_tgz)));
+    // Unpaced, loopback moves ~2.7 GB/s per stream here: faster than SHA-256 itself. With
+    // SPEED_LINK_MBPS every connection is paced at about that many MB/s (a chunk each ms), as a
+    // real link is, for the floor, the doctor and mise alike.
+    let link: Option<usize> = knob("SPEED_LINK_MBPS").map(|v| v.parse().expect("SPEED_LINK_MBPS"));
+    let served = |b: Vec<u8>| match link {
+        Some(mbps) => Route::Drip(Arc::new(b), (mbps * 1000).max(1), 1),
+        None => Route::File(Arc::new(b)),
+    };
+    server.route(&k.served_at(), served(kubectl));
+    server.route(&h.served_at(), served(helm_tgz));
     let k_url = format!("{base}{}", k.served_at());
     let h_url = format!("{base}{}", h.served_at());
     println!(
-        "artifacts: kubectl raw {:.1} MiB, helm tar.gz {:.2} MiB (member {member_mib} MiB, incompressible); probes answer after {}; {runs} interleaved runs",
+        "artifacts: kubectl raw {:.1} MiB, helm tar.gz {:.2} MiB (member {member_mib} MiB, incompressible); probes answer after {}; {}; {runs} interleaved runs",
         k_len as f64 / 1048576.0,
         h_len as f64 / 1048576.0,
         delay
             .as_deref()
-            .map_or("no delay".into(), |d| format!("{d} s"))
+            .map_or("no delay".into(), |d| format!("{d} s")),
+        link.map_or("connections unpaced".into(), |m| format!(
+            "each connection paced at ~{m} MB/s"
+        ))
     );
 
     let mise = find_mise();
