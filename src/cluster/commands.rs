@@ -66,6 +66,18 @@ fn profile_args(pins: &ClusterPins) -> Vec<String> {
     }
 }
 
+/// The profile, and JSON output where this minikube has it (`-p` and `-o` are the short forms
+/// every JSON-capable release accepts); before it, the profile alone (see `profile_args`).
+fn profile_and_output(pins: &ClusterPins, minikube: Release) -> Vec<String> {
+    if minikube >= JSON_OUTPUT {
+        ["-p", &pins.profile, "-o", "json"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        profile_args(pins)
+    }
+}
+
 /// Row 1: the docker daemon. minikube gives its own probe 6 s.
 pub(crate) fn docker_version() -> ProbeCommand {
     cmd(
@@ -79,16 +91,7 @@ pub(crate) fn docker_version() -> ProbeCommand {
 /// 15 s, so it gets 30 s.
 pub(crate) fn minikube_status(pins: &ClusterPins, minikube: Release) -> ProbeCommand {
     let mut c = cmd(Program::Minikube, &["status"], 30);
-    if minikube >= JSON_OUTPUT {
-        c.args.extend([
-            "-p".into(),
-            pins.profile.clone(),
-            "-o".into(),
-            "json".into(),
-        ]);
-    } else {
-        c.args.extend(profile_args(pins));
-    }
+    c.args.extend(profile_and_output(pins, minikube));
     c
 }
 
@@ -132,16 +135,7 @@ pub(crate) fn api(pins: &ClusterPins, path: ApiPath) -> ProbeCommand {
 /// Row 5: the addons recorded for the profile (no VM contact).
 pub(crate) fn addons_list(pins: &ClusterPins, minikube: Release) -> ProbeCommand {
     let mut c = cmd(Program::Minikube, &["addons", "list"], 15);
-    if minikube >= JSON_OUTPUT {
-        c.args.extend([
-            "-p".into(),
-            pins.profile.clone(),
-            "-o".into(),
-            "json".into(),
-        ]);
-    } else {
-        c.args.extend(profile_args(pins));
-    }
+    c.args.extend(profile_and_output(pins, minikube));
     c
 }
 

@@ -248,7 +248,6 @@ impl Overrides {
     /// `text` with `tool`'s entry set to `entry`; other entries and comments are kept.
     /// `text` must already parse (see `parse`).
     pub(crate) fn with_entry(text: &str, tool: Tool, entry: &OverrideEntry) -> String {
-        let mut doc = document(text);
         let mut t = toml_edit::Table::new();
         t.insert("version", toml_edit::value(entry.version.as_str()));
         t.insert(
@@ -256,44 +255,14 @@ impl Overrides {
             toml_edit::value(entry.path.to_string_lossy().as_ref()),
         );
         t.insert("pin", toml_edit::value(entry.pin.as_str()));
-        if let Some(r) = &entry.reason {
-            t.insert("reason", toml_edit::value(r.as_str()));
-        }
-        if let Some(r) = &entry.recorded {
-            t.insert("recorded", toml_edit::value(r.as_str()));
-        }
-        // Keep a comment the user wrote above an existing entry.
-        if let Some(old) = doc.get(tool.name()).and_then(|i| i.as_table()) {
-            t.decor_mut().clone_from(old.decor());
-        }
-        doc.insert(tool.name(), toml_edit::Item::Table(t));
-        if text.trim().is_empty() {
-            format!("{HEADER}\n{doc}")
-        } else {
-            doc.to_string()
-        }
+        put(text, tool, t, &entry.reason, &entry.recorded)
     }
 
     /// `text` with `tool` marked not needed (replacing a kept version, keeping its comment).
     pub(crate) fn with_not_needed(text: &str, tool: Tool, n: &NotNeeded) -> String {
-        let mut doc = document(text);
         let mut t = toml_edit::Table::new();
         t.insert("not_needed", toml_edit::value(true));
-        if let Some(r) = &n.reason {
-            t.insert("reason", toml_edit::value(r.as_str()));
-        }
-        if let Some(r) = &n.recorded {
-            t.insert("recorded", toml_edit::value(r.as_str()));
-        }
-        if let Some(old) = doc.get(tool.name()).and_then(|i| i.as_table()) {
-            t.decor_mut().clone_from(old.decor());
-        }
-        doc.insert(tool.name(), toml_edit::Item::Table(t));
-        if text.trim().is_empty() {
-            format!("{HEADER}\n{doc}")
-        } else {
-            doc.to_string()
-        }
+        put(text, tool, t, &n.reason, &n.recorded)
     }
 
     /// `text` without `tool`'s entry (None when there was none).
@@ -301,6 +270,33 @@ impl Overrides {
         let mut doc = document(text);
         doc.remove(tool.name())?;
         Some(doc.to_string())
+    }
+}
+
+/// `text` with `tool`'s entry replaced by `t` plus its reason and date; other entries and a
+/// comment the user wrote above the old entry stay; a new file gets the header.
+fn put(
+    text: &str,
+    tool: Tool,
+    mut t: toml_edit::Table,
+    reason: &Option<String>,
+    recorded: &Option<String>,
+) -> String {
+    let mut doc = document(text);
+    if let Some(r) = reason {
+        t.insert("reason", toml_edit::value(r.as_str()));
+    }
+    if let Some(r) = recorded {
+        t.insert("recorded", toml_edit::value(r.as_str()));
+    }
+    if let Some(old) = doc.get(tool.name()).and_then(|i| i.as_table()) {
+        t.decor_mut().clone_from(old.decor());
+    }
+    doc.insert(tool.name(), toml_edit::Item::Table(t));
+    if text.trim().is_empty() {
+        format!("{HEADER}\n{doc}")
+    } else {
+        doc.to_string()
     }
 }
 
