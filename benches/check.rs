@@ -7,28 +7,11 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
+mod common;
 
 use support::*;
 
-fn measure(label: &str, runs: usize, mut f: impl FnMut()) {
-    f(); // warm the page cache
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{label:<48} min {:>7.1} ms   median {:>7.1} ms   p90 {:>7.1} ms   ({runs} runs)",
-        ms(times[0]),
-        ms(times[runs / 2]),
-        ms(times[runs * 9 / 10])
-    );
-}
+use common::timed;
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -48,16 +31,16 @@ fn main() {
     let mut empty = Sandbox::new();
     empty.with_dirs();
 
-    measure("--check, five tools answering in 100 ms each", 20, || {
+    timed("--check, five tools answering in 100 ms each", 20, || {
         slow.cmd().arg("--check").output().unwrap();
     });
-    measure("--version", 50, || {
+    timed("--version", 50, || {
         empty.cmd().arg("--version").output().unwrap();
     });
-    measure("--check with nothing on PATH", 50, || {
+    timed("--check with nothing on PATH", 50, || {
         empty.cmd().arg("--check").output().unwrap();
     });
-    measure("(baseline) /bin/true", 50, || {
+    timed("(baseline) /bin/true", 50, || {
         std::process::Command::new("/bin/true").output().unwrap();
     });
     let size = std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0);

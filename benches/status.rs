@@ -11,29 +11,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use support::*;
 
-fn median(label: &str, runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let m = ms(times[runs / 2]);
-    println!(
-        "{label:<52} min {:>7.2} ms   median {m:>7.2} ms   p90 {:>7.2} ms   ({runs} runs)",
-        ms(times[0]),
-        ms(times[runs * 9 / 10])
-    );
-    m
-}
+use common::timed;
 
 fn sandbox(copies_per_tool: usize) -> Sandbox {
     let mut sb = Sandbox::new();
@@ -68,17 +52,17 @@ fn main() {
         "{:?}",
         sb.run(&["status"])
     );
-    let t = median("(baseline) /bin/true", 200, || {
+    let t = timed("(baseline) /bin/true", 200, || {
         std::process::Command::new("/bin/true").output().unwrap();
     });
-    let warm = median("status, warm (5 tools, 100 ms each, cached)", 200, || {
+    let warm = timed("status, warm (5 tools, 100 ms each, cached)", 200, || {
         sb.cmd().arg("status").output().unwrap();
     });
-    let cold = median("status, cold (cache removed before each run)", 20, || {
+    let cold = timed("status, cold (cache removed before each run)", 20, || {
         let _ = std::fs::remove_file(&cache);
         sb.cmd().arg("status").output().unwrap();
     });
-    median("--check (never uses the cache)", 20, || {
+    timed("--check (never uses the cache)", 20, || {
         sb.cmd().arg("--check").output().unwrap();
     });
     let _ = sb.run(&["status"]);
@@ -88,7 +72,7 @@ fn main() {
     let _ = many.run(&["status"]);
     let cache50 = many.root().join("state/probe-cache.json");
     let size50 = std::fs::metadata(&cache50).map(|m| m.len()).unwrap_or(0);
-    let warm50 = median(
+    let warm50 = timed(
         "status, warm, 50 copies on PATH (10 of each tool)",
         50,
         || {

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::support::artifacts::*;
 use crate::support::http::{Route, Server};
@@ -110,6 +110,29 @@ pub fn mib(kib: i64) -> String {
     } else {
         format!("{:.1} MiB", kib as f64 / 1024.0)
     }
+}
+
+/// Runs `f` once to warm the page cache, then `runs` times; prints min, median and p90 under
+/// `label` and returns the median in ms.
+pub fn timed(label: &str, runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let n = times.len();
+    let m = ms(times[n / 2]);
+    println!(
+        "{label:<52} min {:>7.2} ms   median {m:>7.2} ms   p90 {:>7.2} ms   ({n} runs)",
+        ms(times[0]),
+        ms(times[n * 9 / 10])
+    );
+    m
 }
 
 pub fn median(v: &[f64]) -> f64 {
