@@ -22,7 +22,9 @@
 //! the same rounds); `SPEED_PROBE_DELAY=SECS` (the fakes answer that slowly, as real tools take
 //! tens of ms); `SPEED_RAW_MIB` (200) and `SPEED_MEMBER_MIB` (50); `MISE_BIN=PATH`;
 //! `SPEED_FIVE=0`; `SPEED_LINK_MBPS=N` (every connection paced at about N MB/s, as a real link
-//! is; unpaced loopback outruns SHA-256, so its floor is one no verifying installer can reach).
+//! is; unpaced loopback outruns SHA-256, so its floor is one no verifying installer can reach);
+//! `SPEED_SERVE=DIR` (only serve, with the manifest and mise.toml written to DIR, for a run
+//! traced by hand).
 //!
 //! Run: `cargo bench --bench speed` (needs curl and coreutils' sync for the floors).
 
@@ -233,6 +235,21 @@ fn main() {
         k.sha256.as_ref().unwrap(),
         h.sha256.as_ref().unwrap()
     );
+
+    // SPEED_SERVE=DIR: write the manifest, mise.toml and the base URL there and serve for
+    // SPEED_SERVE_SECS (default 600), for tracing one run by hand (perf, strace).
+    if let Some(dir) = knob("SPEED_SERVE").map(PathBuf::from) {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("versions.toml"), manifest(&[&k, &h])).unwrap();
+        std::fs::write(dir.join("mise.toml"), &mise_toml).unwrap();
+        std::fs::write(dir.join("base"), &base).unwrap();
+        println!(
+            "serving at {base}; manifest and mise.toml in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_secs(knob_num("SPEED_SERVE_SECS", 600)));
+        return;
+    }
 
     let curl_ok = Command::new("curl")
         .arg("--version")
